@@ -1,0 +1,421 @@
+#include "runtime/sched/worker.hpp"
+
+#include <pthread.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "runtime/sched/scheduler.hpp"
+#include "runtime/task/waker.hpp"
+
+namespace ringlane::detail {
+namespace {
+
+thread_local worker* tls_worker = nullptr;
+thread_local task_header* tls_task = nullptr;
+
+// xorshift64*: cheap victim selection for stealing.
+std::uint64_t next_random(std::uint64_t& s) noexcept {
+  s ^= s >> 12;
+  s ^= s << 25;
+  s ^= s >> 27;
+  return s * 2685821657736338717ull;
+}
+
+}  // namespace
+
+worker* current_worker() noexcept { return tls_worker; }
+task_header* current_task() noexcept { return tls_task; }
+
+worker::worker(scheduler& s, std::uint32_t index)
+    : sched_(s), index_(index), rng_(0x9e3779b97f4a7c15ull * (index + 1)), wheel_(0) {}
+
+std::uint64_t worker::now_ms() const noexcept {
+  const auto since = sched_.clock().now() - sched_.epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(since).count());
+}
+
+// ---------------------------------------------------------------------------
+// Queuing
+
+void worker::push_remote(task_header* t) noexcept {
+  inbox_.push(t);
+  // seq_cst pairs with the owner's store in park(): see inbox.hpp.
+  if (parked_.load(std::memory_order_seq_cst)) unpark();
+}
+
+void worker::unpark() noexcept {
+  if (driver_) driver_->unpark();
+}
+
+void worker::push_pinned(task_header* t) noexcept {
+  t->next = nullptr;
+  if (pinned_tail_) pinned_tail_->next = t; else pinned_head_ = t;
+  pinned_tail_ = t;
+}
+
+// Back of the queue the task belongs to.
+void worker::push_queue(task_header* t) noexcept {
+  // Bound tasks are parked on something of ours: they must run here.
+  if (!t->stealable() || t->bound) {
+    push_pinned(t);
+    return;
+  }
+  local_queue::overflow o = stealable_.push(t);
+  if (o.count) {
+    counters_.overflows.add();
+    sched_.inject_batch(o.first, o.last, o.count);
+  }
+}
+
+void worker::push_local(task_header* t) noexcept {
+  if (t->yield_requested) {
+    t->yield_requested = false;
+    push_queue(t);
+  } else if (task_header* prev = lifo_) {
+    // The newest wake-up runs next (message-passing locality); the task it
+    // displaces keeps its turn at the back of its queue.
+    lifo_ = t;
+    push_queue(prev);
+  } else {
+    lifo_ = t;
+  }
+  maybe_notify_peer();
+}
+
+// Wake a sleeping peer when we hold more stealable work than we will run
+// next. Single-worker runtimes skip this entirely.
+void worker::maybe_notify_peer() noexcept {
+  if (sched_.size() == 1 || !sched_.options().stealing) return;
+  if (stealable_.len() + (lifo_ && lifo_->stealable() ? 1 : 0) > 1) sched_.notify_parked();
+}
+
+bool worker::has_local_work() const noexcept {
+  return lifo_ || pinned_head_ || !stealable_.is_empty();
+}
+
+// ---------------------------------------------------------------------------
+// Choosing the next task
+
+task_header* worker::pop_pinned() noexcept {
+  task_header* t = pinned_head_;
+  if (t) {
+    pinned_head_ = t->next;
+    if (!pinned_head_) pinned_tail_ = nullptr;
+    t->next = nullptr;
+  }
+  return t;
+}
+
+task_header* worker::take_inbox() noexcept {
+  task_header* t = inbox_.take_all();
+  if (!t) return nullptr;
+  task_header* first = t;
+  t = t->next;
+  first->next = nullptr;
+  while (t) {
+    task_header* n = t->next;
+    push_pinned(t);
+    counters_.inbox_tasks.add();
+    t = n;
+  }
+  counters_.inbox_tasks.add();
+  return first;
+}
+
+task_header* worker::take_global() noexcept {
+  inject_queue& g = sched_.global();
+  if (g.is_empty()) return nullptr;
+  // Take a fair share: len / workers + 1, at most half our local capacity.
+  std::uint32_t want = g.len() / sched_.size() + 1;
+  if (want > local_queue::capacity / 2) want = local_queue::capacity / 2;
+  std::uint32_t taken = 0;
+  task_header* first = g.pop_batch(want, taken);
+  if (!first) return nullptr;
+  counters_.global_pops.add(taken);
+  task_header* t = first->next;
+  first->next = nullptr;
+  while (t) {
+    task_header* n = t->next;
+    push_queue(t);
+    t = n;
+  }
+  return first;
+}
+
+task_header* worker::next_local() noexcept {
+  if (lifo_) {
+    if (lifo_runs_ < sched_.options().lifo_cap) {
+      ++lifo_runs_;
+      counters_.lifo_hits.add();
+      return std::exchange(lifo_, nullptr);
+    }
+    push_queue(std::exchange(lifo_, nullptr));
+  }
+  lifo_runs_ = 0;
+  // Alternate which local queue goes first so neither starves the other.
+  task_header* t = nullptr;
+  if (tick_ & 1) {
+    if (!(t = pop_pinned())) t = stealable_.pop();
+  } else {
+    if (!(t = stealable_.pop())) t = pop_pinned();
+  }
+  if (t) counters_.local_pops.add();
+  return t;
+}
+
+task_header* worker::next_task() noexcept {
+  const std::uint32_t gi = sched_.options().global_queue_interval;
+  if (gi && tick_ % gi == 0) {
+    if (task_header* t = take_inbox()) return t;
+    if (task_header* t = take_global()) return t;
+  }
+  if (task_header* t = next_local()) return t;
+  if (task_header* t = take_inbox()) return t;
+  return take_global();
+}
+
+task_header* worker::steal() noexcept {
+  const std::uint32_t n = sched_.size();
+  if (n == 1 || !sched_.options().stealing) return nullptr;
+  if (!searching_) {
+    searching_ = sched_.idle_state().transition_to_searching();
+    if (!searching_) return nullptr;
+  }
+  const std::uint32_t start = static_cast<std::uint32_t>(next_random(rng_) % n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t victim = (start + i) % n;
+    if (victim == index_) continue;
+    local_queue& q = sched_.worker_at(victim).stealable();
+    const std::uint32_t before = stealable_.len();
+    if (task_header* t = q.steal_into(stealable_)) {
+      counters_.steals.add();
+      counters_.stolen_tasks.add(stealable_.len() - before + 1);
+      return t;
+    }
+  }
+  // The global queue may have filled while we looked.
+  return take_global();
+}
+
+// ---------------------------------------------------------------------------
+// Running
+
+void worker::run_task(task_header* t) noexcept {
+  using namespace task_state;
+  counters_.polls.add();
+  // NOTIFIED -> RUNNING. Acquire: see everything the waker published.
+  std::uint32_t s = t->state.load(std::memory_order_relaxed);
+  std::uint32_t ns;
+  do {
+    ns = (s & ~notified) | running;
+  } while (!t->state.compare_exchange_weak(s, ns, std::memory_order_acquire, std::memory_order_relaxed));
+
+  if (ns & cancelled) {
+    t->vt->drop_body(t);
+    finish(t);
+    return;
+  }
+
+  t->bound = nullptr;
+  t->parked = false;
+  tls_task = t;
+  t->resume_point.resume();
+  tls_task = nullptr;
+
+  if (t->vt->body_done(t)) {
+    finish(t);
+    return;
+  }
+  if (!t->parked && !t->yield_requested) {
+    // The body suspended without registering a waker (e.g. co_await
+    // std::suspend_always): nothing could ever resume it.
+    std::fprintf(stderr, "ringlane: task %llu suspended outside this_task::park(); cancelling it\n",
+                 static_cast<unsigned long long>(t->id));
+    t->state.fetch_or(cancelled | notified, std::memory_order_acq_rel);
+  }
+  requeue(t);
+}
+
+// End of a run that did not finish the body: RUNNING -> IDLE, or straight
+// back into a queue when it was woken meanwhile or yielded.
+void worker::requeue(task_header* t) noexcept {
+  using namespace task_state;
+  std::uint32_t s = t->state.load(std::memory_order_relaxed);
+  for (;;) {
+    const bool again = (s & notified) || t->yield_requested;
+    const std::uint32_t ns = again ? ((s & ~running) | notified) : (s & ~running);
+    // Release: the next runner (or a waker that sees IDLE) must see our
+    // writes to resume_point and bound.
+    if (t->state.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      if (!again) return;
+      break;
+    }
+  }
+  t->yield_requested = true;  // back of the queue, never the LIFO slot
+  worker* target = t->bound ? t->bound : t->home;
+  if (target && target != this) {
+    t->yield_requested = false;
+    target->push_remote(t);
+  } else {
+    push_local(t);
+  }
+}
+
+void worker::finish(task_header* t) noexcept {
+  using namespace task_state;
+  std::uint32_t s = t->state.load(std::memory_order_relaxed);
+  std::uint32_t ns;
+  do {
+    ns = (s & ~(running | notified)) | complete;
+  } while (!t->state.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed));
+
+  if (s & join_waker) {
+    // JOIN_WAKER was set before COMPLETE: the slot is ours now.
+    waker w(std::exchange(t->join_waiter, nullptr));
+    std::move(w).wake();
+  }
+  if (!(s & join_interest) && t->vt->has_error(t)) t->vt->log_error(t);
+  sched_.unregister(t);
+  t->release();  // the scheduler's reference
+}
+
+// ---------------------------------------------------------------------------
+// Timers, maintenance, parking
+
+std::size_t worker::fire_timers() noexcept {
+  const std::size_t n = wheel_.advance(now_ms());
+  if (n) counters_.timers_fired.add(n);
+  return n;
+}
+
+void worker::maintenance() noexcept {
+  const std::uint32_t ei = sched_.options().event_interval;
+  if (ei && tick_ % ei == 0) {
+    driver_->poll();
+    fire_timers();
+  }
+}
+
+void worker::park() noexcept {
+  if (fire_timers()) return;
+  parked_.store(true, std::memory_order_seq_cst);
+  const bool was_last_searcher = sched_.idle_state().transition_to_parked(index_, searching_);
+  searching_ = false;
+  if (was_last_searcher && sched_.any_stealable_work()) sched_.notify_parked();
+
+  // Re-check what other threads may have handed us (inbox.hpp explains why
+  // this cannot miss a push).
+  if (inbox_.is_empty() && !sched_.stopping()) {
+    std::optional<std::chrono::nanoseconds> timeout;
+    if (auto next = wheel_.next_deadline()) {
+      const auto deadline = sched_.epoch() + std::chrono::milliseconds(*next);
+      const auto left = deadline - sched_.clock().now();
+      timeout = left.count() > 0 ? std::chrono::duration_cast<std::chrono::nanoseconds>(left)
+                                 : std::chrono::nanoseconds(0);
+    }
+    counters_.parks.add();
+    driver_->park(timeout);
+  }
+  parked_.store(false, std::memory_order_relaxed);
+  searching_ = sched_.idle_state().transition_from_parked(index_);
+  fire_timers();
+}
+
+void worker::run() {
+  tls_worker = this;
+  const std::string name = sched_.options().thread_name + "-" + std::to_string(index_);
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  driver_ = sched_.make_driver(index_);
+  wheel_.advance(now_ms());
+  sched_.worker_ready();
+
+  while (!sched_.stopping()) {
+    task_header* t = next_task();
+    if (!t) t = steal();
+    if (t) {
+      if (searching_) {
+        searching_ = false;
+        // The last searcher to find work wakes another: there may be more.
+        if (sched_.idle_state().transition_from_searching()) sched_.notify_parked();
+      }
+      ++tick_;
+      run_task(t);
+      maintenance();
+      continue;
+    }
+    park();
+  }
+  if (searching_) {
+    sched_.idle_state().transition_from_searching();
+    searching_ = false;
+  }
+  tls_worker = nullptr;
+}
+
+}  // namespace ringlane::detail
+
+// ---------------------------------------------------------------------------
+// waker and this_task: the task-facing half of the scheduler.
+
+namespace ringlane {
+
+using namespace detail::task_state;
+
+void waker::wake_by_ref() const noexcept {
+  detail::task_header* t = t_;
+  if (!t) return;
+  std::uint32_t s = t->state.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s & (complete | notified)) return;  // finished, or already queued
+    // Running: the runner sees NOTIFIED and requeues; idle: we queue it.
+    // acq_rel: acquire pairs with the runner's release in requeue() (we must
+    // see its resume_point/bound); release hands our writes to the next run.
+    if (t->state.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
+  }
+  if (s & running) return;
+  detail::schedule(t);
+}
+
+void waker::wake() && noexcept {
+  wake_by_ref();
+  drop();
+}
+
+namespace this_task {
+
+waker park(std::coroutine_handle<> h, park_binding binding) noexcept {
+  detail::task_header* t = detail::tls_task;
+  if (!t) {
+    std::fprintf(stderr, "ringlane: an awaiter suspended outside a ringlane task\n");
+    std::abort();
+  }
+  t->resume_point = h;
+  t->parked = true;
+  if (binding == park_binding::this_worker) t->bound = detail::tls_worker;
+  t->ref();
+  return waker{t};
+}
+
+std::uint64_t id() noexcept { return detail::tls_task ? detail::tls_task->id : 0; }
+
+}  // namespace this_task
+
+namespace detail {
+
+void schedule(task_header* t) noexcept {
+  worker* me = tls_worker;
+  if (me && &me->sched() != t->sched) me = nullptr;
+  worker* target = t->bound ? t->bound : t->home;
+  if (target) {
+    if (target == me) me->push_local(t); else target->push_remote(t);
+  } else if (me) {
+    me->push_local(t);
+  } else {
+    t->sched->inject(t);
+  }
+}
+
+}  // namespace detail
+}  // namespace ringlane
