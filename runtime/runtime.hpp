@@ -18,6 +18,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "runtime/sched/options.hpp"
 #include "runtime/sched/scheduler.hpp"
@@ -90,16 +91,29 @@ class runtime {
     std::condition_variable cv;
     bool done = false;
   };
+  // Signals the waiter when the wrapper frame ends, however it ends (a
+  // parameter, so it fires even if the task is destroyed before it ran).
+  struct signal_on_exit {
+    waiter* w;
+    explicit signal_on_exit(waiter* x) noexcept : w(x) {}
+    signal_on_exit(signal_on_exit&& o) noexcept : w(std::exchange(o.w, nullptr)) {}
+    ~signal_on_exit() {
+      if (!w) return;
+      std::lock_guard lock(w->mu);
+      w->done = true;
+      w->cv.notify_one();
+    }
+  };
   template <class T>
   static task<void> run_and_signal(task<T> t, std::optional<value_or_unit<T>>* out, std::exception_ptr* error,
-                                   waiter* w);
+                                   signal_on_exit signal);
 
   detail::scheduler sched_;
 };
 
 template <class T>
 task<void> runtime::run_and_signal(task<T> t, std::optional<value_or_unit<T>>* out, std::exception_ptr* error,
-                                   waiter* w) {
+                                   signal_on_exit) {
   try {
     if constexpr (std::is_void_v<T>) {
       co_await std::move(t);
@@ -110,9 +124,6 @@ task<void> runtime::run_and_signal(task<T> t, std::optional<value_or_unit<T>>* o
   } catch (...) {
     *error = std::current_exception();
   }
-  std::lock_guard lock(w->mu);
-  w->done = true;
-  w->cv.notify_one();
 }
 
 template <class T>
@@ -121,11 +132,15 @@ T runtime::block_on(task<T> t) {
   std::optional<value_or_unit<T>> out;
   std::exception_ptr error;
   waiter w;
-  auto h = spawn(run_and_signal<T>(std::move(t), &out, &error, &w));
+  auto h = spawn(run_and_signal<T>(std::move(t), &out, &error, signal_on_exit(&w)));
   {
     std::unique_lock lock(w.mu);
     w.cv.wait(lock, [&] { return w.done; });
   }
+  // The signal fires while the wrapper's frame is destroyed, a few
+  // instructions before the worker publishes COMPLETE; wait for that so the
+  // task is fully gone (stats, shutdown) when block_on returns.
+  while (!h.is_finished()) std::this_thread::yield();
   if (error) std::rethrow_exception(error);
   if (!out) throw task_cancelled{};
   if constexpr (!std::is_void_v<T>) return std::move(*out);

@@ -225,6 +225,7 @@ void worker::run_task(task_header* t) noexcept {
   tls_task = nullptr;
 
   if (t->vt->body_done(t)) {
+    t->vt->drop_body(t);  // store the result, destroy the frame
     finish(t);
     return;
   }
@@ -265,6 +266,9 @@ void worker::requeue(task_header* t) noexcept {
 
 void worker::finish(task_header* t) noexcept {
   using namespace task_state;
+  // Leave the registry before anyone can observe COMPLETE, so that a joiner
+  // that saw the task complete also sees it gone from live_tasks.
+  sched_.unregister(t);
   std::uint32_t s = t->state.load(std::memory_order_relaxed);
   std::uint32_t ns;
   do {
@@ -277,7 +281,6 @@ void worker::finish(task_header* t) noexcept {
     std::move(w).wake();
   }
   if (!(s & join_interest) && t->vt->has_error(t)) t->vt->log_error(t);
-  sched_.unregister(t);
   t->release();  // the scheduler's reference
 }
 

@@ -23,6 +23,7 @@ struct free_block {
 struct cache {
   std::array<free_block*, kClasses> head{};
   std::array<std::size_t, kClasses> count{};
+  std::size_t requested = 0;
 
   ~cache() {
     for (std::size_t c = 0; c < kClasses; ++c) {
@@ -48,9 +49,10 @@ constexpr std::size_t class_size(std::size_t c) noexcept {
 }  // namespace
 
 void* allocate(std::size_t size) {
+  cache& k = tls_cache;
+  k.requested += size;
   if (size > kMaxBlock) return ::operator new(size);
   const std::size_t c = class_of(size);
-  cache& k = tls_cache;
   if (free_block* b = k.head[c]) {
     k.head[c] = b->next;
     --k.count[c];
@@ -75,6 +77,8 @@ void deallocate(void* block, std::size_t size) noexcept {
   k.head[c] = b;
   ++k.count[c];
 }
+
+std::size_t requested_bytes() noexcept { return tls_cache.requested; }
 
 std::size_t cached_blocks() noexcept {
   std::size_t n = 0;

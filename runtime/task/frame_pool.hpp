@@ -35,4 +35,10 @@ void deallocate(void* block, std::size_t size) noexcept;
 // Blocks currently cached on this thread, for tests and metrics.
 std::size_t cached_blocks() noexcept;
 
+// Bytes requested by allocate() on this thread since it started (frame
+// sizes as the compiler asked for them, before rounding to a class). The
+// difference across creating one coroutine is its frame size: the runtime
+// reports "bytes per task" from it (bench: BM_task_frame_size).
+std::size_t requested_bytes() noexcept;
+
 }  // namespace ringlane::detail::frame_pool

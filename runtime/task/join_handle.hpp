@@ -23,6 +23,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -48,7 +49,11 @@ void drop_join_interest(task_header* t, bool result_taken) noexcept;
 template <class T>
 struct spawned_task final : task_header, pooled_frame {
   task<T> body;
-  bool cancelled_before_done = false;
+  // Filled when the body finishes, just before COMPLETE is published; the
+  // body frame is destroyed right then (its parameters' destructors run on
+  // the completing worker, not whenever the last reference goes).
+  std::optional<value_or_unit<T>> value;
+  std::exception_ptr error;
 
   explicit spawned_task(task<T>&& b) noexcept : body(std::move(b)) {
     resume_point = body.handle();
@@ -58,19 +63,34 @@ struct spawned_task final : task_header, pooled_frame {
   static bool body_done(task_header* h) noexcept { return self(h)->body.done(); }
   static void drop_body(task_header* h) noexcept {
     auto* s = self(h);
-    if (!s->body.done()) s->cancelled_before_done = true;
+    if (s->body.done()) {
+      try {
+        if constexpr (std::is_void_v<T>) {
+          s->body.handle().promise().take();
+          s->value.emplace();
+        } else {
+          s->value.emplace(s->body.handle().promise().take());
+        }
+      } catch (...) {
+        s->error = std::current_exception();
+      }
+    }
     s->body = task<T>{};
   }
-  static bool has_error(task_header* h) noexcept {
-    auto* s = self(h);
-    return s->body.valid() && s->body.handle().promise().error != nullptr;
-  }
+  static bool has_error(task_header* h) noexcept { return self(h)->error != nullptr; }
   static void log_error(task_header* h) noexcept {
     auto* s = self(h);
-    if (has_error(h)) log_detached_error(s->id, s->body.handle().promise().error);
+    if (s->error) log_detached_error(s->id, s->error);
   }
   static void deallocate(task_header* h) noexcept { delete self(h); }
   static spawned_task* self(task_header* h) noexcept { return static_cast<spawned_task*>(h); }
+
+  // Result for the joiner: value, the body's exception, or task_cancelled.
+  T take() {
+    if (error) std::rethrow_exception(error);
+    if (!value) throw task_cancelled{};
+    if constexpr (!std::is_void_v<T>) return std::move(*value);
+  }
 
   static constexpr task_vtable vtable{&body_done, &drop_body, &has_error, &log_error, &deallocate};
 };
@@ -119,8 +139,7 @@ class [[nodiscard]] join_handle {
   // For combinators: the result once is_finished() is true.
   T take_result() {
     taken_ = true;
-    if (t_->cancelled_before_done) throw task_cancelled{};
-    return t_->body.handle().promise().take();
+    return t_->take();
   }
 
   detail::task_header* header() const noexcept { return t_; }

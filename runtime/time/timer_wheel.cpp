@@ -78,7 +78,7 @@ void list_splice_back(timer_link& to, timer_link& from) noexcept {
 }  // namespace
 
 timer_wheel::timer_wheel(std::uint64_t now_ms) : ready_min_(kNever), now_(now_ms) {
-  for (level& lv : levels_) {
+  for (wheel_level& lv : levels_) {
     for (timer_link& head : lv.slots) list_init(head);
   }
   list_init(ready_);
@@ -86,7 +86,7 @@ timer_wheel::timer_wheel(std::uint64_t now_ms) : ready_min_(kNever), now_(now_ms
 }
 
 timer_wheel::~timer_wheel() {
-  for (level& lv : levels_) {
+  for (wheel_level& lv : levels_) {
     for (timer_link& head : lv.slots) disarm_all(head);
   }
   disarm_all(ready_);
@@ -129,7 +129,7 @@ void timer_wheel::cancel(timer_entry& e) noexcept {
   if (!e.armed()) return;
   list_unlink(link_of(e));
   if (e.where_ == timer_entry::where::slot) {
-    level& lv = levels_[e.level_];
+    wheel_level& lv = levels_[e.level_];
     if (list_empty(lv.slots[e.slot_])) lv.occupied &= ~(std::uint64_t{1} << e.slot_);
   }
   e.where_ = timer_entry::where::none;
@@ -145,12 +145,12 @@ void timer_wheel::reset(timer_entry& e, std::uint64_t deadline_ms) {
   insert(e, deadline_ms);
 }
 
-// When the slot (level, slot) is next reached. At levels 0-4 the slot lies
+// When slot `slot` of level `lv` is next reached. At levels 0-4 the slot lies
 // ahead of now within now's current level span. At the top level a slot at or
 // behind now's own slot holds clamped entries and means the next rotation.
-std::uint64_t timer_wheel::slot_start(unsigned level, unsigned slot) const noexcept {
-  const std::uint64_t span = level_span(level);
-  std::uint64_t when = (now_ & ~(span - 1)) + slot * slot_width(level);
+std::uint64_t timer_wheel::slot_start(unsigned lv, unsigned slot) const noexcept {
+  const std::uint64_t span = level_span(lv);
+  std::uint64_t when = (now_ & ~(span - 1)) + slot * slot_width(lv);
   if (when <= now_) when += span;
   return when;
 }
@@ -194,7 +194,7 @@ std::size_t timer_wheel::advance(std::uint64_t now_ms) {
   // entries) are re-filed against the new now_ and land lower.
   for (auto exp = next_expiration(); exp && exp->when <= target; exp = next_expiration()) {
     now_ = exp->when;
-    level& lv = levels_[exp->level];
+    wheel_level& lv = levels_[exp->level];
     lv.occupied &= ~(std::uint64_t{1} << exp->slot);
     timer_link taken;  // detach the slot first: re-filing may target it again
     list_init(taken);

@@ -30,8 +30,9 @@
 //
 // Cascading. When time reaches a slot above level 0, its entries are
 // re-filed against the new `now` and fall to lower levels (or fire, if the
-// target time of advance() is already past their deadline). An entry moves
-// down at most 5 times over its life; a 60 s keep-alive timeout moves twice.
+// target time of advance() is already past their deadline). An entry within
+// the span moves down at most 5 times; a 60 s keep-alive timeout starts on
+// level 2 (or 3 if it straddles a 4.4 min boundary) and usually moves twice.
 //
 // Beyond the span. A deadline 2^36 ms or more away (or whose top digits
 // differ from now's) is clamped into level 5, in the slot of its own level-5
@@ -63,11 +64,18 @@
 //
 // Ownership. timer_entry is intrusive: embed it in (or derive from it in) the
 // object that owns the timer. No allocation per timer. The owner must
-// cancel() before destroying an armed entry; destroying the wheel disarms
-// (without firing) whatever is still in it.
+// cancel() before destroying an armed entry (~timer_entry does not cancel; it
+// asserts in debug builds); destroying the wheel disarms, without firing,
+// whatever is still in it.
+//
+// Time is a count of ms from any epoch (the worker uses its scheduler's
+// epoch, deadlines rounded up). The arithmetic is exact for every value below
+// 2^64 - 2^37, i.e. for the next half-billion years of any sane epoch.
 #pragma once
 
 #include <array>
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -99,6 +107,7 @@ struct timer_entry : private timer_link {
   // Linked into a wheel by address: neither copyable nor movable.
   timer_entry(const timer_entry&) = delete;
   timer_entry& operator=(const timer_entry&) = delete;
+  ~timer_entry() { assert(!armed() && "timer_entry destroyed while armed: cancel() first"); }
 
   // Inserted and not yet fired or cancelled.
   bool armed() const noexcept { return where_ != where::none; }
@@ -174,7 +183,7 @@ class timer_wheel {
   bool validate(std::string* why = nullptr) const;
 
  private:
-  struct level {
+  struct wheel_level {
     std::uint64_t occupied = 0;  // bit s set <=> slots[s] is non-empty
     std::array<timer_link, kSlots> slots;
   };
@@ -187,7 +196,7 @@ class timer_wheel {
   };
 
   std::optional<expiration> next_expiration() const noexcept;
-  std::uint64_t slot_start(unsigned level, unsigned slot) const noexcept;
+  std::uint64_t slot_start(unsigned lv, unsigned slot) const noexcept;
   void file(timer_entry& e) noexcept;  // into the slot for e.filed_ vs now_
   void disarm_all(timer_link& list) noexcept;
   // timer_link is a private base of timer_entry; only friends may convert.
@@ -199,7 +208,7 @@ class timer_wheel {
     return static_cast<const timer_entry&>(l);
   }
 
-  std::array<level, kLevels> levels_;
+  std::array<wheel_level, kLevels> levels_;
   timer_link ready_;      // inserted with deadline <= now_; fire next advance()
   timer_link firing_;     // being fired by the running advance()
   std::uint64_t ready_min_;  // <= every deadline on ready_ (may be stale-low)

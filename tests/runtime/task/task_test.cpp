@@ -85,16 +85,17 @@ TEST(Task, ManySynchronousChildrenInALoop) {
 }
 
 TEST(FramePool, ReusesFreedFrames) {
-  const std::size_t before = detail::frame_pool::cached_blocks();
   void* a = detail::frame_pool::allocate(100);
+  const std::size_t cached = detail::frame_pool::cached_blocks();
   detail::frame_pool::deallocate(a, 100);
-  EXPECT_EQ(detail::frame_pool::cached_blocks(), before + 1);
-  void* b = detail::frame_pool::allocate(120);  // same 128-byte class
+  EXPECT_EQ(detail::frame_pool::cached_blocks(), cached + 1);
+  void* b = detail::frame_pool::allocate(120);  // same 128-byte class: the same block
   EXPECT_EQ(a, b);
+  EXPECT_EQ(detail::frame_pool::cached_blocks(), cached);
   detail::frame_pool::deallocate(b, 120);
-  void* big = detail::frame_pool::allocate(100'000);  // beyond the classes
+  void* big = detail::frame_pool::allocate(100'000);  // beyond the classes: not cached
   detail::frame_pool::deallocate(big, 100'000);
-  EXPECT_EQ(detail::frame_pool::cached_blocks(), before + 1);
+  EXPECT_EQ(detail::frame_pool::cached_blocks(), cached + 1);
 }
 
 }  // namespace
