@@ -18,6 +18,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <thread>
 
 #include "runtime/sched/options.hpp"
@@ -81,6 +82,11 @@ class runtime {
 
   std::uint32_t workers() const noexcept { return sched_.size(); }
   runtime_stats stats() const { return sched_.stats(); }
+  // Shuts the runtime down (the rings are only read once the workers have
+  // stopped), then prints each worker's recorded scheduling decisions
+  // (options.trace_events > 0).
+  void dump_trace(std::ostream& out);
+
   // Stops the workers and destroys unfinished tasks; idempotent.
   void shutdown() noexcept { sched_.shutdown(); }
   detail::scheduler& scheduler() noexcept { return sched_; }

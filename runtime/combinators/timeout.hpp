@@ -83,4 +83,23 @@ task<std::optional<value_or_unit<T>>> timeout(std::chrono::duration<Rep, Period>
   return timeout_at(now() + std::chrono::duration_cast<clock_source::duration>(d), std::move(operand));
 }
 
+namespace detail {
+template <class A>
+auto await_in_task(A awaitable) -> task<decltype(std::declval<A&&>().await_resume())> {
+  co_return co_await std::move(awaitable);
+}
+template <class A>
+concept plain_awaiter = requires(A a) {
+  a.await_ready();
+  a.await_resume();
+};
+}  // namespace detail
+
+// Any awaiter (an object with await_ready/await_suspend/await_resume, e.g.
+// a channel receive): wrapped in a task so it can run as the child.
+template <class Rep, class Period, detail::plain_awaiter A>
+auto timeout(std::chrono::duration<Rep, Period> d, A awaitable) {
+  return timeout(d, detail::await_in_task(std::move(awaitable)));
+}
+
 }  // namespace ringlane

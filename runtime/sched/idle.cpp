@@ -15,8 +15,12 @@ idle::idle(std::uint32_t workers)
   sleepers_.reserve(workers);
 }
 
-bool idle::should_notify() const noexcept {
-  const std::uint32_t s = state_.load(std::memory_order_seq_cst);
+bool idle::should_notify() noexcept {
+  // An RMW, not a load: the producer pushed its task with a release store
+  // and must read the state *after* it. A seq_cst load may be reordered
+  // before an earlier store on x86; a locked RMW may not (Tokio does the
+  // same with fetch_add(0, SeqCst)).
+  const std::uint32_t s = state_.fetch_add(0, std::memory_order_seq_cst);
   return (s & kMask) == 0 && (s >> kShift) < workers_;
 }
 

@@ -53,7 +53,7 @@ class idle {
   static constexpr std::uint32_t kMask = (1u << kShift) - 1;
   static constexpr std::uint32_t kOneUnparked = 1u << kShift;
 
-  bool should_notify() const noexcept;
+  bool should_notify() noexcept;
 
   const std::uint32_t workers_;
   std::atomic<std::uint32_t> state_;  // unparked << 16 | searching

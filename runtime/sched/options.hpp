@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,8 @@ struct runtime_options {
   // `blocking_keep_alive`.
   std::uint32_t max_blocking_threads = 64;
   std::chrono::milliseconds blocking_keep_alive{10'000};
+  // Per-worker ring of the last N scheduling decisions (trace.hpp); 0 = off.
+  std::size_t trace_events = 0;
   // Thread names are "<prefix>-<index>" (visible in top/perf).
   std::string thread_name = "ringlane";
 };

@@ -36,6 +36,11 @@ worker_stats runtime_stats::total() const noexcept {
   return t;
 }
 
+void runtime::dump_trace(std::ostream& out) {
+  sched_.shutdown();
+  for (std::uint32_t i = 0; i < sched_.size(); ++i) sched_.worker_at(i).trace().dump(out, i);
+}
+
 namespace detail {
 worker* worker_by_index(scheduler& s, std::uint32_t index) noexcept {
   return index < s.size() ? &s.worker_at(index) : nullptr;

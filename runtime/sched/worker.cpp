@@ -29,7 +29,11 @@ worker* current_worker() noexcept { return tls_worker; }
 task_header* current_task() noexcept { return tls_task; }
 
 worker::worker(scheduler& s, std::uint32_t index)
-    : sched_(s), index_(index), rng_(0x9e3779b97f4a7c15ull * (index + 1)), wheel_(0) {}
+    : sched_(s),
+      index_(index),
+      rng_(0x9e3779b97f4a7c15ull * (index + 1)),
+      wheel_(0),
+      trace_(s.options().trace_events) {}
 
 std::uint64_t worker::now_ms() const noexcept {
   const auto since = sched_.clock().now() - sched_.epoch();
@@ -65,6 +69,7 @@ void worker::push_queue(task_header* t) noexcept {
   local_queue::overflow o = stealable_.push(t);
   if (o.count) {
     counters_.overflows.add();
+    trace_.record(tick_, trace_kind::overflow, o.count);
     sched_.inject_batch(o.first, o.last, o.count);
   }
 }
@@ -121,6 +126,7 @@ task_header* worker::take_inbox() noexcept {
     t = n;
   }
   counters_.inbox_tasks.add();
+  source_ = task_source::inbox;
   return first;
 }
 
@@ -134,6 +140,7 @@ task_header* worker::take_global() noexcept {
   task_header* first = g.pop_batch(want, taken);
   if (!first) return nullptr;
   counters_.global_pops.add(taken);
+  source_ = task_source::global;
   task_header* t = first->next;
   first->next = nullptr;
   while (t) {
@@ -149,6 +156,7 @@ task_header* worker::next_local() noexcept {
     if (lifo_runs_ < sched_.options().lifo_cap) {
       ++lifo_runs_;
       counters_.lifo_hits.add();
+      source_ = task_source::lifo;
       return std::exchange(lifo_, nullptr);
     }
     push_queue(std::exchange(lifo_, nullptr));
@@ -161,7 +169,10 @@ task_header* worker::next_local() noexcept {
   } else {
     if (!(t = stealable_.pop())) t = pop_pinned();
   }
-  if (t) counters_.local_pops.add();
+  if (t) {
+    counters_.local_pops.add();
+    source_ = task_source::local;
+  }
   return t;
 }
 
@@ -190,8 +201,11 @@ task_header* worker::steal() noexcept {
     local_queue& q = sched_.worker_at(victim).stealable();
     const std::uint32_t before = stealable_.len();
     if (task_header* t = q.steal_into(stealable_)) {
+      const std::uint32_t moved = stealable_.len() - before + 1;
       counters_.steals.add();
-      counters_.stolen_tasks.add(stealable_.len() - before + 1);
+      counters_.stolen_tasks.add(moved);
+      trace_.record(tick_, trace_kind::steal, moved, static_cast<std::uint8_t>(victim));
+      source_ = task_source::steal;
       return t;
     }
   }
@@ -289,7 +303,10 @@ void worker::finish(task_header* t) noexcept {
 
 std::size_t worker::fire_timers() noexcept {
   const std::size_t n = wheel_.advance(now_ms());
-  if (n) counters_.timers_fired.add(n);
+  if (n) {
+    counters_.timers_fired.add(n);
+    trace_.record(tick_, trace_kind::timers, n);
+  }
   return n;
 }
 
@@ -319,6 +336,10 @@ void worker::park() noexcept {
                                  : std::chrono::nanoseconds(0);
     }
     counters_.parks.add();
+    if (trace_.enabled()) {
+      const auto ms = timeout ? std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count() : -1;
+      trace_.record(tick_, trace_kind::park, timeout ? static_cast<std::uint64_t>(ms) : ~std::uint64_t{0});
+    }
     driver_->park(timeout);
   }
   parked_.store(false, std::memory_order_relaxed);
@@ -344,6 +365,7 @@ void worker::run() {
         if (sched_.idle_state().transition_from_searching()) sched_.notify_parked();
       }
       ++tick_;
+      trace_.record(tick_, trace_kind::run, t->id, static_cast<std::uint8_t>(source_));
       run_task(t);
       maintenance();
       continue;

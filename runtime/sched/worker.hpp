@@ -32,6 +32,7 @@
 #include "runtime/sched/inbox.hpp"
 #include "runtime/sched/local_queue.hpp"
 #include "runtime/sched/stats.hpp"
+#include "runtime/sched/trace.hpp"
 #include "runtime/time/timer_wheel.hpp"
 
 namespace ringlane::detail {
@@ -64,8 +65,8 @@ class worker {
   timer_wheel& wheel() noexcept { return wheel_; }
   std::uint64_t now_ms() const noexcept;
 
-  // Owner, during shutdown only.
-  driver* get_driver() noexcept { return driver_.get(); }
+  // Read only after the worker stopped (see trace.hpp).
+  const trace_ring& trace() const noexcept { return trace_; }
 
  private:
   task_header* next_task() noexcept;
@@ -102,8 +103,10 @@ class worker {
   std::uint64_t tick_ = 0;
   bool searching_ = false;
   std::uint64_t rng_;
+  task_source source_ = task_source::local;  // where next_task found its task
   timer_wheel wheel_;
   worker_counters counters_;
+  trace_ring trace_;
 };
 
 // The worker running on this thread, or nullptr.

@@ -57,18 +57,43 @@ TEST(SpawnBlocking, ThreadCountIsBounded) {
   EXPECT_GE(peak.load(), 1);
 }
 
-TEST(SpawnBlocking, DroppedHandleLetsTheJobFinish) {
-  std::atomic<bool> ran{false};
+TEST(SpawnBlocking, ShutdownWaitsForARunningJobWhoseHandleWasDropped) {
+  std::atomic<bool> started{false}, finished{false};
   {
     runtime rt(testing::threaded(1));
-    auto body = [](std::atomic<bool>* r) -> task<void> {
-      auto h = spawn_blocking([r] { r->store(true); });
-      (void)h;
+    auto body = [](std::atomic<bool>* s, std::atomic<bool>* f) -> task<void> {
+      auto h = spawn_blocking([s, f] {
+        s->store(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        f->store(true);
+      });
+      (void)h;  // dropped without awaiting
       co_return;
     };
-    rt.block_on(body(&ran));
-  }  // shutdown waits for running jobs
-  EXPECT_TRUE(ran.load());
+    rt.block_on(body(&started, &finished));
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!started.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+    ASSERT_TRUE(started.load());
+  }  // ~runtime: a job that already runs is finished, not abandoned
+  EXPECT_TRUE(finished.load());
+}
+
+TEST(SpawnBlocking, JobQueuedAtShutdownIsAbandonedAndItsAwaiterCancelled) {
+  detail::blocking_pool pool(1, std::chrono::milliseconds(1000), "test-blk");
+  struct probe final : detail::blocking_pool::job {
+    std::atomic<int>* ran;
+    std::atomic<int>* abandoned;
+    void run() noexcept override { ran->fetch_add(1); }
+    void abandon() noexcept override { abandoned->fetch_add(1); }
+  };
+  std::atomic<int> ran{0}, abandoned{0};
+  pool.shutdown();
+  probe p;
+  p.ran = &ran;
+  p.abandoned = &abandoned;
+  pool.submit(&p);  // after shutdown: abandoned at once, never run
+  EXPECT_EQ(ran.load(), 0);
+  EXPECT_EQ(abandoned.load(), 1);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -166,6 +167,19 @@ TEST(Scheduler, ShutdownDestroysParkedTasks) {
   for (int i = 0; i < 100; ++i) rt->spawn(park_forever()).detach();
   rt.reset();  // must not leak (ASan) or hang
   SUCCEED();
+}
+
+TEST(Scheduler, TraceRecordsRunsAndParks) {
+  runtime_options o = testing::threaded(1);
+  o.trace_events = 64;
+  runtime rt(o);
+  EXPECT_EQ(rt.block_on(spawn_and_join()), 5);
+  std::ostringstream out;
+  rt.dump_trace(out);
+  const std::string s = out.str();
+  EXPECT_NE(s.find("w0 #"), std::string::npos) << s;
+  EXPECT_NE(s.find("run   task"), std::string::npos) << s;
+  EXPECT_NE(s.find("park  no timeout"), std::string::npos) << s;
 }
 
 // ---------------------------------------------------------------------------
