@@ -24,10 +24,10 @@ struct runtime_options {
   std::uint32_t lifo_cap = 3;
   // Every this many turns the inbox and global queue are checked first, so
   // they cannot starve behind a busy local queue. Tokio's default is 31.
-  std::uint32_t global_queue_interval = 31;
+  std::uint32_t global_queue_interval = 31;  // >= 1
   // Every this many turns a busy worker polls its driver and timers. 61 as
   // in Tokio: prime, so it does not beat in step with the global interval.
-  std::uint32_t event_interval = 61;
+  std::uint32_t event_interval = 61;  // >= 1
   // Creates each worker's driver on its own thread; empty = futex driver.
   driver_factory make_driver;
   // Time source; null = steady clock. Tests pass a manual_clock.

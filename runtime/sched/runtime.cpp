@@ -32,6 +32,7 @@ worker_stats runtime_stats::total() const noexcept {
     t.notifies += w.notifies;
     t.timers_fired += w.timers_fired;
     t.spawned += w.spawned;
+    t.finished += w.finished;
   }
   return t;
 }

@@ -24,10 +24,11 @@ scheduler::scheduler(runtime_options opts)
       epoch_(clock_->now()),
       idle_(opts_.workers ? opts_.workers : default_workers()) {
   if (!opts_.workers) opts_.workers = default_workers();
+  if (!opts_.global_queue_interval) opts_.global_queue_interval = 1;
+  if (!opts_.event_interval) opts_.event_interval = 1;
   const std::uint32_t n = opts_.workers;
   workers_.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<worker>(*this, i));
-  shards_ = std::make_unique<shard[]>(n);
   blocking_ = std::make_unique<blocking_pool>(opts_.max_blocking_threads, opts_.blocking_keep_alive,
                                               opts_.thread_name + "-blk");
   threads_.reserve(n);
@@ -63,26 +64,38 @@ void scheduler::shutdown() noexcept {
 // Single-threaded from here on: no worker runs.
 void scheduler::cancel_all_tasks() noexcept {
   using namespace task_state;
-  for (std::uint32_t i = 0; i < size(); ++i) {
-    shard& sh = shards_[i];
-    for (;;) {
-      sh.lock.lock();
-      task_header* t = sh.head;
-      sh.lock.unlock();
-      if (!t) break;
+  for (auto& w : workers_) w->drain_remote_done();
+  auto cancel_list = [&](task_list& list) {
+    while (task_header* t = list.front()) {
       // Destroying the body may wake, spawn or release other tasks; hold a
       // reference so `t` survives until we are done with it.
       t->ref();
       t->state.fetch_or(cancelled, std::memory_order_acq_rel);
       t->vt->drop_body(t);
-      const std::uint32_t s = t->state.fetch_or(complete, std::memory_order_acq_rel);
+      const std::uint64_t s = t->state.fetch_or(complete, std::memory_order_acq_rel);
       if (s & join_waker) {
-        waker w(std::exchange(t->join_waiter, nullptr));
         // Dropped, not woken: the joiner is being cancelled too.
+        waker w(std::exchange(t->join_waiter, nullptr), t->join_waiter_gen);
       }
-      unregister(t);
+      list.unlink(t);
       t->release();  // the scheduler's reference
       t->release();  // ours
+    }
+  };
+  // Destroying one task's body may spawn more (a destructor that spawns):
+  // repeat until every list stays empty.
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& w : workers_) {
+      if (w->owned().front()) {
+        again = true;
+        cancel_list(w->owned());
+      }
+      w->drain_remote_done();
+    }
+    if (foreign_.front()) {
+      again = true;
+      cancel_list(foreign_);
     }
   }
   // Queues held only the scheduler references released above. Anything the
@@ -93,24 +106,20 @@ void scheduler::submit(task_header* t, worker* home) noexcept {
   using namespace task_state;
   t->sched = this;
   t->home = home;
-  t->id = next_id_.fetch_add(1, std::memory_order_relaxed);
   // One reference for the scheduler, one for the join handle.
-  t->refs.store(2, std::memory_order_relaxed);
-  t->state.store(notified | join_interest, std::memory_order_relaxed);
+  t->state.store(notified | join_interest | 2 * ref_one, std::memory_order_relaxed);
 
   worker* me = current_worker();
   if (me && &me->sched() != this) me = nullptr;
-  t->shard = me ? me->index() : static_cast<std::uint32_t>(t->id % size());
-  shard& sh = shards_[t->shard];
-  sh.lock.lock();
-  t->owned_prev = nullptr;
-  t->owned_next = sh.head;
-  if (sh.head) sh.head->owned_prev = t;
-  sh.head = t;
-  sh.lock.unlock();
-  live_.fetch_add(1, std::memory_order_relaxed);
-  if (me) me->counters().spawned.add();
-
+  if (me) {
+    me->adopt(t);
+  } else {
+    t->shard = foreign_shard;
+    t->id = foreign_ids_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(foreign_mu_);
+    foreign_.push_front(t);
+    foreign_live_.fetch_add(1, std::memory_order_relaxed);
+  }
   if (shut_down_ || stopping()) {
     // Too late to run: complete it as cancelled right away.
     t->state.fetch_or(cancelled, std::memory_order_relaxed);
@@ -118,14 +127,19 @@ void scheduler::submit(task_header* t, worker* home) noexcept {
   schedule(t);
 }
 
-void scheduler::unregister(task_header* t) noexcept {
-  shard& sh = shards_[t->shard];
-  sh.lock.lock();
-  if (t->owned_prev) t->owned_prev->owned_next = t->owned_next; else sh.head = t->owned_next;
-  if (t->owned_next) t->owned_next->owned_prev = t->owned_prev;
-  t->owned_prev = t->owned_next = nullptr;
-  sh.lock.unlock();
-  live_.fetch_sub(1, std::memory_order_relaxed);
+void scheduler::unregister_foreign(task_header* t) noexcept {
+  std::lock_guard lock(foreign_mu_);
+  foreign_.unlink(t);
+  foreign_live_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::uint64_t scheduler::live_tasks() const noexcept {
+  std::uint64_t spawned = 0, finished = 0;
+  for (auto& w : workers_) {
+    spawned += w->counters().spawned.get();
+    finished += w->counters().finished.get();
+  }
+  return foreign_live_.load(std::memory_order_relaxed) + spawned - finished;
 }
 
 void scheduler::inject(task_header* t) noexcept {
@@ -182,28 +196,37 @@ void log_detached_error(std::uint64_t id, const std::exception_ptr& e) noexcept 
 
 void request_abort(task_header* t) noexcept {
   using namespace task_state;
-  const std::uint32_t s = t->state.fetch_or(cancelled, std::memory_order_acq_rel);
-  if (s & complete) return;
-  t->ref();
-  waker{t}.wake();
+  // Like a wake, but for whatever the task is parked on (no generation
+  // check): CANCELLED makes the next run destroy the body.
+  std::uint64_t s = t->state.fetch_or(cancelled, std::memory_order_acq_rel) | cancelled;
+  for (;;) {
+    if (s & (complete | notified)) return;
+    if (t->state.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+  }
+  if (!(s & running)) schedule(t);
 }
 
-void drop_join_interest(task_header* t, bool result_taken) noexcept {
+void drop_join_handle(task_header* t, bool result_taken) noexcept {
   using namespace task_state;
-  const std::uint32_t s = t->state.fetch_and(~join_interest, std::memory_order_acq_rel);
-  // Finished with an exception nobody looked at: say so, as for a detached task.
-  if ((s & complete) && !result_taken && t->vt->has_error(t)) t->vt->log_error(t);
+  // Finished with an exception nobody looked at: say so, as for a detached
+  // task (a task completing concurrently logs it itself: it sees no
+  // JOIN_INTEREST once we cleared it below).
+  if (!result_taken && (t->state.load(std::memory_order_acquire) & complete) && t->vt->has_error(t)) {
+    t->vt->log_error(t);
+  }
+  t->release_with(join_interest);  // one RMW: interest and reference
 }
 
 bool register_join_waiter(task_header* t, waker w) noexcept {
   using namespace task_state;
-  std::uint32_t s = t->state.load(std::memory_order_acquire);
+  std::uint64_t s = t->state.load(std::memory_order_acquire);
   if (s & complete) return false;
   // Before JOIN_WAKER is set the slot is ours alone.
+  t->join_waiter_gen = w.generation();
   t->join_waiter = std::move(w).into_raw();
   for (;;) {
     if (s & complete) {
-      waker back(std::exchange(t->join_waiter, nullptr));
+      waker back(std::exchange(t->join_waiter, nullptr), t->join_waiter_gen);
       return false;
     }
     if (t->state.compare_exchange_weak(s, s | join_waker, std::memory_order_acq_rel, std::memory_order_acquire)) {
@@ -214,11 +237,12 @@ bool register_join_waiter(task_header* t, waker w) noexcept {
 
 void cancel_join_wait(task_header* t) noexcept {
   using namespace task_state;
-  std::uint32_t s = t->state.load(std::memory_order_acquire);
+  std::uint64_t s = t->state.load(std::memory_order_acquire);
   for (;;) {
     if (s & complete) return;  // the completer owns (and wakes) the slot
+    if (!(s & join_waker)) return;  // nothing registered
     if (t->state.compare_exchange_weak(s, s & ~join_waker, std::memory_order_acq_rel, std::memory_order_acquire)) {
-      waker back(std::exchange(t->join_waiter, nullptr));
+      waker back(std::exchange(t->join_waiter, nullptr), t->join_waiter_gen);
       return;
     }
   }

@@ -17,12 +17,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "runtime/sched/idle.hpp"
 #include "runtime/sched/inject_queue.hpp"
 #include "runtime/sched/options.hpp"
+#include "runtime/sched/registry.hpp"
 #include "runtime/sched/stats.hpp"
 #include "runtime/time/clock.hpp"
 
@@ -30,22 +32,6 @@ namespace ringlane::detail {
 
 class worker;
 class blocking_pool;
-
-// A tiny test-and-test-and-set lock for the task registry shards: held for a
-// handful of pointer writes, almost never contended (a shard belongs to the
-// worker that spawns into it).
-class spin_lock {
- public:
-  void lock() noexcept {
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
-    }
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
 
 class scheduler {
  public:
@@ -59,8 +45,9 @@ class scheduler {
 
   // Registers a new task and queues it. `home` pins it (nullptr: stealable).
   void submit(task_header* t, worker* home) noexcept;
-  // Completion bookkeeping (any worker).
-  void unregister(task_header* t) noexcept;
+  // Tasks spawned from threads that are not our workers (registry.hpp).
+  static constexpr std::uint32_t foreign_shard = ~std::uint32_t{0};
+  void unregister_foreign(task_header* t) noexcept;
 
   // Stealable task from a thread that is not one of our workers.
   void inject(task_header* t) noexcept;
@@ -81,18 +68,15 @@ class scheduler {
   blocking_pool& blocking();
 
   runtime_stats stats() const;
-  std::uint64_t live_tasks() const noexcept { return live_.load(std::memory_order_relaxed); }
+  // Spawned and not yet finished, over all workers (approximate while
+  // workers run).
+  std::uint64_t live_tasks() const noexcept;
 
   // Called by a worker thread once its driver exists.
   std::unique_ptr<driver> make_driver(std::uint32_t index);
   void worker_ready() noexcept;
 
  private:
-  struct shard {
-    spin_lock lock;
-    task_header* head = nullptr;  // guarded by lock
-  };
-
   void cancel_all_tasks() noexcept;
 
   runtime_options opts_;
@@ -101,9 +85,10 @@ class scheduler {
   idle idle_;
   inject_queue global_;
   std::vector<std::unique_ptr<worker>> workers_;
-  std::unique_ptr<shard[]> shards_;
-  std::atomic<std::uint64_t> next_id_{1};
-  std::atomic<std::uint64_t> live_{0};
+  std::mutex foreign_mu_;
+  task_list foreign_;                          // guarded by foreign_mu_
+  std::atomic<std::uint64_t> foreign_live_{0};
+  std::atomic<std::uint64_t> foreign_ids_{1};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint32_t> ready_{0};
   std::vector<std::thread> threads_;

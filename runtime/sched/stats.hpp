@@ -24,6 +24,7 @@ struct worker_stats {
   std::uint64_t notifies = 0;         // times it woke a sleeping peer
   std::uint64_t timers_fired = 0;
   std::uint64_t spawned = 0;          // tasks spawned from this worker
+  std::uint64_t finished = 0;         // tasks that finished on this worker
 };
 
 namespace detail {
@@ -37,11 +38,12 @@ struct worker_counters {
     T get() const noexcept { return v.load(std::memory_order_relaxed); }
   };
   counter<std::uint64_t> polls, lifo_hits, local_pops, inbox_tasks, global_pops, steals, stolen_tasks, overflows,
-      parks, notifies, timers_fired, spawned;
+      parks, notifies, timers_fired, spawned, finished;
 
   worker_stats snapshot() const noexcept {
     return {polls.get(),  lifo_hits.get(), local_pops.get(), inbox_tasks.get(), global_pops.get(),  steals.get(),
-            stolen_tasks.get(), overflows.get(), parks.get(), notifies.get(), timers_fired.get(), spawned.get()};
+            stolen_tasks.get(), overflows.get(), parks.get(), notifies.get(), timers_fired.get(), spawned.get(),
+            finished.get()};
   }
 };
 

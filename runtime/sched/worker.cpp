@@ -31,6 +31,9 @@ task_header* current_task() noexcept { return tls_task; }
 worker::worker(scheduler& s, std::uint32_t index)
     : sched_(s),
       index_(index),
+      stealing_(s.options().stealing && s.options().workers > 1),
+      global_countdown_(s.options().global_queue_interval),
+      event_countdown_(s.options().event_interval),
       rng_(0x9e3779b97f4a7c15ull * (index + 1)),
       wheel_(0),
       trace_(s.options().trace_events) {}
@@ -49,6 +52,24 @@ void worker::push_remote(task_header* t) noexcept {
   if (parked_.load(std::memory_order_seq_cst)) unpark();
 }
 
+void worker::adopt(task_header* t) noexcept {
+  t->shard = index_;
+  // Unique without a shared counter: the worker index in the top bits.
+  t->id = (std::uint64_t{index_} + 1) << 40 | ++id_seq_;
+  owned_.push_front(t);
+  counters_.spawned.add();
+}
+
+void worker::drain_remote_done() noexcept {
+  task_header* t = remote_done_.take_all();
+  while (t) {
+    task_header* n = t->next;
+    owned_.unlink(t);
+    t->release();  // the reference the finishing worker took for us
+    t = n;
+  }
+}
+
 void worker::unpark() noexcept {
   if (driver_) driver_->unpark();
 }
@@ -61,8 +82,10 @@ void worker::push_pinned(task_header* t) noexcept {
 
 // Back of the queue the task belongs to.
 void worker::push_queue(task_header* t) noexcept {
-  // Bound tasks are parked on something of ours: they must run here.
-  if (!t->stealable() || t->bound) {
+  // Bound tasks are parked on something of ours: they must run here. With
+  // nobody to steal (one worker, or stealing off) the plain FIFO is cheaper
+  // than the stealable ring (no CAS per pop).
+  if (!t->stealable() || t->bound || !stealing_) {
     push_pinned(t);
     return;
   }
@@ -75,10 +98,7 @@ void worker::push_queue(task_header* t) noexcept {
 }
 
 void worker::push_local(task_header* t) noexcept {
-  if (t->yield_requested) {
-    t->yield_requested = false;
-    push_queue(t);
-  } else if (task_header* prev = lifo_) {
+  if (task_header* prev = lifo_) {
     // The newest wake-up runs next (message-passing locality); the task it
     // displaces keeps its turn at the back of its queue.
     lifo_ = t;
@@ -92,7 +112,7 @@ void worker::push_local(task_header* t) noexcept {
 // Wake a sleeping peer when we hold more stealable work than we will run
 // next. Single-worker runtimes skip this entirely.
 void worker::maybe_notify_peer() noexcept {
-  if (sched_.size() == 1 || !sched_.options().stealing) return;
+  if (!stealing_) return;
   if (stealable_.len() + (lifo_ && lifo_->stealable() ? 1 : 0) > 1) sched_.notify_parked();
 }
 
@@ -177,8 +197,8 @@ task_header* worker::next_local() noexcept {
 }
 
 task_header* worker::next_task() noexcept {
-  const std::uint32_t gi = sched_.options().global_queue_interval;
-  if (gi && tick_ % gi == 0) {
+  if (--global_countdown_ == 0) {
+    global_countdown_ = sched_.options().global_queue_interval;
     if (task_header* t = take_inbox()) return t;
     if (task_header* t = take_global()) return t;
   }
@@ -188,8 +208,8 @@ task_header* worker::next_task() noexcept {
 }
 
 task_header* worker::steal() noexcept {
+  if (!stealing_) return nullptr;
   const std::uint32_t n = sched_.size();
-  if (n == 1 || !sched_.options().stealing) return nullptr;
   if (!searching_) {
     searching_ = sched_.idle_state().transition_to_searching();
     if (!searching_) return nullptr;
@@ -219,14 +239,22 @@ task_header* worker::steal() noexcept {
 void worker::run_task(task_header* t) noexcept {
   using namespace task_state;
   counters_.polls.add();
-  // NOTIFIED -> RUNNING. Acquire: see everything the waker published.
-  std::uint32_t s = t->state.load(std::memory_order_relaxed);
-  std::uint32_t ns;
-  do {
-    ns = (s & ~notified) | running;
-  } while (!t->state.compare_exchange_weak(s, ns, std::memory_order_acquire, std::memory_order_relaxed));
+  std::uint64_t s;
+  if (t->yield_requested) {
+    // A yielded task stayed RUNNING while it waited in our queue (see
+    // requeue): nothing to transition. Acquire: a thief must see what the
+    // yielding worker wrote (the queue's release/acquire already orders it;
+    // this load is for the CANCELLED bit).
+    t->yield_requested = false;
+    s = t->state.load(std::memory_order_acquire);
+  } else {
+    // NOTIFIED -> RUNNING in one RMW: a queued task has NOTIFIED set and
+    // RUNNING clear, so xor flips exactly those two bits. Acquire: see what
+    // the waker published before it queued us.
+    s = t->state.fetch_xor(notified | running, std::memory_order_acquire) ^ (notified | running);
+  }
 
-  if (ns & cancelled) {
+  if (s & cancelled) {
     t->vt->drop_body(t);
     finish(t);
     return;
@@ -253,28 +281,29 @@ void worker::run_task(task_header* t) noexcept {
   requeue(t);
 }
 
-// End of a run that did not finish the body: RUNNING -> IDLE, or straight
-// back into a queue when it was woken meanwhile or yielded.
+// End of a run that did not finish the body.
+//
+//   yield:   the task goes to the back of the queue and *stays RUNNING*: we
+//            keep the right to run it, so no state change is needed and a
+//            wake meanwhile only sets NOTIFIED (no RMW on the yield path).
+//   parked:  RUNNING -> IDLE with one fetch_and. If NOTIFIED was set (woken
+//            while running, for this park's generation), the task is now
+//            NOTIFIED-and-not-RUNNING: it is ours to queue.
 void worker::requeue(task_header* t) noexcept {
   using namespace task_state;
-  std::uint32_t s = t->state.load(std::memory_order_relaxed);
-  for (;;) {
-    const bool again = (s & notified) || t->yield_requested;
-    const std::uint32_t ns = again ? ((s & ~running) | notified) : (s & ~running);
-    // Release: the next runner (or a waker that sees IDLE) must see our
+  if (!t->yield_requested) {
+    // Release: the next runner, or a waker that sees IDLE, must see our
     // writes to resume_point and bound.
-    if (t->state.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-      if (!again) return;
-      break;
-    }
+    const std::uint64_t prev = t->state.fetch_and(~running, std::memory_order_acq_rel);
+    if (!(prev & notified)) return;
   }
-  t->yield_requested = true;  // back of the queue, never the LIFO slot
+  // A yielded task is never bound and a pinned one is always home, so only
+  // a notified task can belong to another worker here.
   worker* target = t->bound ? t->bound : t->home;
   if (target && target != this) {
-    t->yield_requested = false;
     target->push_remote(t);
   } else {
-    push_local(t);
+    push_queue(t);  // the back, never the LIFO slot
   }
 }
 
@@ -282,16 +311,20 @@ void worker::finish(task_header* t) noexcept {
   using namespace task_state;
   // Leave the registry before anyone can observe COMPLETE, so that a joiner
   // that saw the task complete also sees it gone from live_tasks.
-  sched_.unregister(t);
-  std::uint32_t s = t->state.load(std::memory_order_relaxed);
-  std::uint32_t ns;
-  do {
-    ns = (s & ~(running | notified)) | complete;
-  } while (!t->state.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed));
-
+  if (t->shard == scheduler::foreign_shard) {
+    sched_.unregister_foreign(t);
+  } else if (t->shard == index_) {
+    counters_.finished.add();
+    owned_.unlink(t);
+  } else {
+    counters_.finished.add();
+    t->ref();  // keeps it alive until its owner unlinks it
+    sched_.worker_at(t->shard).remote_done_.push(t);
+  }
+  const std::uint64_t s = t->state.fetch_or(complete, std::memory_order_acq_rel);
   if (s & join_waker) {
     // JOIN_WAKER was set before COMPLETE: the slot is ours now.
-    waker w(std::exchange(t->join_waiter, nullptr));
+    waker w(std::exchange(t->join_waiter, nullptr), t->join_waiter_gen);
     std::move(w).wake();
   }
   if (!(s & join_interest) && t->vt->has_error(t)) t->vt->log_error(t);
@@ -311,14 +344,16 @@ std::size_t worker::fire_timers() noexcept {
 }
 
 void worker::maintenance() noexcept {
-  const std::uint32_t ei = sched_.options().event_interval;
-  if (ei && tick_ % ei == 0) {
+  if (--event_countdown_ == 0) {
+    event_countdown_ = sched_.options().event_interval;
+    drain_remote_done();
     driver_->poll();
     fire_timers();
   }
 }
 
 void worker::park() noexcept {
+  drain_remote_done();
   if (fire_timers()) return;
   parked_.store(true, std::memory_order_seq_cst);
   const bool was_last_searcher = sched_.idle_state().transition_to_parked(index_, searching_);
@@ -388,24 +423,40 @@ namespace ringlane {
 
 using namespace detail::task_state;
 
-void waker::wake_by_ref() const noexcept {
-  detail::task_header* t = t_;
-  if (!t) return;
-  std::uint32_t s = t->state.load(std::memory_order_relaxed);
+// Sets NOTIFIED if this waker is current; `drop` additionally gives up the
+// waker's reference in the same operation. Returns true if the caller must
+// queue the task (it was idle).
+namespace {
+bool notify(detail::task_header* t, std::uint32_t gen, std::uint64_t drop) noexcept {
+  std::uint64_t s = t->state.load(std::memory_order_acquire);
   for (;;) {
-    if (s & (complete | notified)) return;  // finished, or already queued
+    // Finished, already queued, or stale (the task parked again since this
+    // waker was made, or the park that made it did not sleep): nothing to
+    // do but drop the reference.
+    if ((s & (complete | notified)) || detail::task_state::generation(s) != gen) {
+      if (drop) t->release();
+      return false;
+    }
     // Running: the runner sees NOTIFIED and requeues; idle: we queue it.
     // acq_rel: acquire pairs with the runner's release in requeue() (we must
     // see its resume_point/bound); release hands our writes to the next run.
-    if (t->state.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
+    // Dropping our reference here cannot free the task: it is not complete,
+    // so the scheduler still holds its own.
+    if (t->state.compare_exchange_weak(s, (s | notified) - drop, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return !(s & running);
+    }
   }
-  if (s & running) return;
-  detail::schedule(t);
+}
+}  // namespace
+
+void waker::wake_by_ref() const noexcept {
+  if (t_ && notify(t_, gen_, 0)) detail::schedule(t_);
 }
 
 void waker::wake() && noexcept {
-  wake_by_ref();
-  drop();
+  detail::task_header* t = std::exchange(t_, nullptr);
+  if (t && notify(t, gen_, ref_one)) detail::schedule(t);
 }
 
 namespace this_task {
@@ -419,8 +470,17 @@ waker park(std::coroutine_handle<> h, park_binding binding) noexcept {
   t->resume_point = h;
   t->parked = true;
   if (binding == park_binding::this_worker) t->bound = detail::tls_worker;
-  t->ref();
-  return waker{t};
+  // Open a new generation: wakers of earlier parks become stale, and a
+  // NOTIFIED left over from them is cleared (unless an abort set it: that
+  // one must still get the task scheduled).
+  // The same operation takes the waker's reference.
+  std::uint64_t s = t->state.load(std::memory_order_relaxed);
+  std::uint64_t ns;
+  do {
+    ns = s + gen_one + ref_one;
+    if (!(s & cancelled)) ns &= ~notified;
+  } while (!t->state.compare_exchange_weak(s, ns, std::memory_order_acq_rel, std::memory_order_relaxed));
+  return waker{t, detail::task_state::generation(ns)};
 }
 
 std::uint64_t id() noexcept { return detail::tls_task ? detail::tls_task->id : 0; }

@@ -31,6 +31,7 @@
 #include "runtime/sched/driver.hpp"
 #include "runtime/sched/inbox.hpp"
 #include "runtime/sched/local_queue.hpp"
+#include "runtime/sched/registry.hpp"
 #include "runtime/sched/stats.hpp"
 #include "runtime/sched/trace.hpp"
 #include "runtime/time/timer_wheel.hpp"
@@ -52,6 +53,12 @@ class worker {
   void push_remote(task_header* t) noexcept;
   // Owner: queue a woken or spawned task (LIFO slot unless it yielded).
   void push_local(task_header* t) noexcept;
+
+  // Owner: registers a task spawned on this worker (registry.hpp).
+  void adopt(task_header* t) noexcept;
+  // Owner (or shutdown): unlinks tasks other workers finished for us.
+  void drain_remote_done() noexcept;
+  task_list& owned() noexcept { return owned_; }
 
   // Any thread.
   void unpark() noexcept;
@@ -92,6 +99,7 @@ class worker {
 
   // Other threads touch these.
   alignas(64) inbox inbox_;
+  remote_done_stack remote_done_;
   std::atomic<bool> parked_{true};  // seq_cst: see inbox.hpp
   local_queue stealable_;
 
@@ -101,9 +109,14 @@ class worker {
   task_header* pinned_head_ = nullptr;
   task_header* pinned_tail_ = nullptr;
   std::uint64_t tick_ = 0;
+  const bool stealing_;                 // enabled and more than one worker
+  std::uint32_t global_countdown_;      // turns until inbox/global go first
+  std::uint32_t event_countdown_;       // turns until driver poll + timers
   bool searching_ = false;
   std::uint64_t rng_;
   task_source source_ = task_source::local;  // where next_task found its task
+  task_list owned_;                          // tasks spawned here, unfinished
+  std::uint64_t id_seq_ = 0;
   timer_wheel wheel_;
   worker_counters counters_;
   trace_ring trace_;

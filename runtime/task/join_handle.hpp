@@ -43,8 +43,9 @@ namespace detail {
 void log_detached_error(std::uint64_t id, const std::exception_ptr& e) noexcept;
 // Sets CANCELLED and wakes the task (through a fresh reference).
 void request_abort(task_header* t) noexcept;
-// Releases the join handle's interest; logs an unobserved failure.
-void drop_join_interest(task_header* t, bool result_taken) noexcept;
+// Drops the join handle: its interest and its reference; logs an
+// unobserved failure.
+void drop_join_handle(task_header* t, bool result_taken) noexcept;
 
 template <class T>
 struct spawned_task final : task_header, pooled_frame {
@@ -173,10 +174,7 @@ class [[nodiscard]] join_handle {
 
  private:
   void reset() noexcept {
-    if (auto* t = std::exchange(t_, nullptr)) {
-      detail::drop_join_interest(t, taken_);
-      t->release();
-    }
+    if (auto* t = std::exchange(t_, nullptr)) detail::drop_join_handle(t, taken_);
   }
 
   detail::spawned_task<T>* t_ = nullptr;

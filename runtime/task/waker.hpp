@@ -21,6 +21,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <utility>
 
 #include "runtime/task/header.hpp"
@@ -30,12 +31,14 @@ namespace ringlane {
 class waker {
  public:
   waker() noexcept = default;
-  explicit waker(detail::task_header* t) noexcept : t_(t) {}  // adopts a reference
-  waker(waker&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+  // Adopts a reference to `t`, for the park of generation `gen`.
+  waker(detail::task_header* t, std::uint32_t gen) noexcept : t_(t), gen_(gen) {}
+  waker(waker&& o) noexcept : t_(std::exchange(o.t_, nullptr)), gen_(o.gen_) {}
   waker& operator=(waker&& o) noexcept {
     if (this != &o) {
       drop();
       t_ = std::exchange(o.t_, nullptr);
+      gen_ = o.gen_;
     }
     return *this;
   }
@@ -45,18 +48,20 @@ class waker {
 
   waker clone() const noexcept {
     if (t_) t_->ref();
-    return waker{t_};
+    return waker{t_, gen_};
   }
 
   explicit operator bool() const noexcept { return t_ != nullptr; }
 
-  // Gives up the reference as a raw pointer (for slots that store it
-  // untyped, like task_header::join_waiter); waker{ptr} adopts it back.
+  // Gives up the reference (for slots that store it untyped, like
+  // task_header::join_waiter); waker{ptr, gen} adopts it back.
   detail::task_header* into_raw() && noexcept { return std::exchange(t_, nullptr); }
+  std::uint32_t generation() const noexcept { return gen_; }
   bool wakes(const detail::task_header* t) const noexcept { return t_ == t; }
 
-  // Queues the task for running (unless it is already queued, running-and-
-  // notified, or complete) and gives up this reference.
+  // Queues the task for running -- unless it is already queued, complete, or
+  // has parked again since this waker was made (a stale wake-up is dropped)
+  // -- and gives up this reference.
   void wake() && noexcept;
   // Same, keeping the reference.
   void wake_by_ref() const noexcept;
@@ -66,6 +71,7 @@ class waker {
     if (auto* t = std::exchange(t_, nullptr)) t->release();
   }
   detail::task_header* t_ = nullptr;
+  std::uint32_t gen_ = 0;
 };
 
 enum class park_binding { free, this_worker };

@@ -169,6 +169,44 @@ TEST(Scheduler, ShutdownDestroysParkedTasks) {
   SUCCEED();
 }
 
+// An awaiter whose waker the test controls.
+struct manual_event {
+  waker* slot;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { *slot = this_task::park(h); }
+  void await_resume() const noexcept {}
+};
+
+task<void> two_parks(waker* first, waker* second, int* stage) {
+  co_await manual_event{first};
+  *stage = 1;
+  co_await manual_event{second};
+  *stage = 2;
+}
+
+task<int> stale_wake_is_ignored() {
+  waker first, second;
+  int stage = 0;
+  auto h = spawn(two_parks(&first, &second, &stage));
+  while (!first) co_await yield_now();
+  waker duplicate = first.clone();  // e.g. a second child finishing
+  std::move(first).wake();
+  while (!second) co_await yield_now();
+  // The task now waits for `second`; the duplicate of the first wake-up is
+  // stale and must not resume it.
+  std::move(duplicate).wake();
+  for (int i = 0; i < 10; ++i) co_await yield_now();
+  const int before = stage;
+  std::move(second).wake();
+  co_await h;
+  co_return before * 10 + stage;
+}
+
+TEST(Scheduler, StaleWakerDoesNotResumeALaterSuspension) {
+  testing::virtual_runtime v;
+  EXPECT_EQ(v.rt.block_on(stale_wake_is_ignored()), 12);
+}
+
 TEST(Scheduler, TraceRecordsRunsAndParks) {
   runtime_options o = testing::threaded(1);
   o.trace_events = 64;
