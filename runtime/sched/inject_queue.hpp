@@ -30,7 +30,7 @@ class inject_queue {
     last->next = nullptr;
     if (tail_) tail_->next = first; else head_ = first;
     tail_ = last;
-    len_.store(len_.load(std::memory_order_relaxed) + n, std::memory_order_release);
+    len_.store(len_.load(std::memory_order_relaxed) + n, std::memory_order_seq_cst);
   }
 
   // Takes up to `max` tasks as a linked chain; returns the first (or null).
@@ -47,11 +47,11 @@ class inject_queue {
     }
     if (!head_) tail_ = nullptr;
     if (last) last->next = nullptr;
-    len_.store(len_.load(std::memory_order_relaxed) - taken, std::memory_order_release);
+    len_.store(len_.load(std::memory_order_relaxed) - taken, std::memory_order_seq_cst);
     return taken ? first : nullptr;
   }
 
-  bool is_empty() const noexcept { return len_.load(std::memory_order_acquire) == 0; }
+  bool is_empty() const noexcept { return len_.load(std::memory_order_seq_cst) == 0; }
   std::uint32_t len() const noexcept { return len_.load(std::memory_order_acquire); }
 
  private:

@@ -34,7 +34,7 @@ scheduler::scheduler(runtime_options opts)
   threads_.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) threads_.emplace_back([w = workers_[i].get()] { w->run(); });
   // Wait until every driver exists: unpark() must find one.
-  while (ready_.load(std::memory_order_acquire) < n) ready_.wait(ready_.load(std::memory_order_acquire));
+  for (std::uint32_t r; (r = ready_.load(std::memory_order_acquire)) < n;) ready_.wait(r, std::memory_order_acquire);
 }
 
 scheduler::~scheduler() { shutdown(); }

@@ -360,9 +360,13 @@ void worker::park() noexcept {
   searching_ = false;
   if (was_last_searcher && sched_.any_stealable_work()) sched_.notify_parked();
 
-  // Re-check what other threads may have handed us (inbox.hpp explains why
-  // this cannot miss a push).
-  if (inbox_.is_empty() && !sched_.stopping()) {
+  // Re-check what other threads may have handed us: the inbox (inbox.hpp
+  // explains why this cannot miss a push) and the global queue. A producer
+  // pushes there (seq_cst) and then reads the idle state with an RMW; we
+  // updated the idle state (RMW) above and read the queue now: one of us
+  // sees the other. Searchers re-check every queue anyway; this covers the
+  // workers that never search (one worker, or stealing off).
+  if (inbox_.is_empty() && sched_.global().is_empty() && !sched_.stopping()) {
     std::optional<std::chrono::nanoseconds> timeout;
     if (auto next = wheel_.next_deadline()) {
       const auto deadline = sched_.epoch() + std::chrono::milliseconds(*next);
