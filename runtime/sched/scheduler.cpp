@@ -50,15 +50,31 @@ void scheduler::worker_ready() noexcept {
 
 blocking_pool& scheduler::blocking() { return *blocking_; }
 
+void scheduler::worker_stopped() noexcept {
+  std::unique_lock lock(stop_mu_);
+  ++stopped_;
+  stop_cv_.notify_all();
+  stop_cv_.wait(lock, [&] { return teardown_; });
+}
+
 void scheduler::shutdown() noexcept {
   if (shut_down_) return;
   shut_down_ = true;
   blocking_->shutdown();
   stopping_.store(true, std::memory_order_release);
   for (auto& w : workers_) w->unpark();
+  {
+    std::unique_lock lock(stop_mu_);
+    stop_cv_.wait(lock, [&] { return stopped_ == workers_.size(); });
+  }
+  cancel_all_tasks();
+  {
+    std::lock_guard lock(stop_mu_);
+    teardown_ = true;
+  }
+  stop_cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
-  cancel_all_tasks();
 }
 
 // Single-threaded from here on: no worker runs.

@@ -6,17 +6,23 @@
 //
 // Shutdown order (~scheduler / shutdown()):
 //   1. blocking pool stops and joins its threads
-//   2. `stopping` is set and every worker is unparked; threads are joined
-//   3. with no worker running, every live task is completed as cancelled:
-//      its body is destroyed, which runs the destructors of the awaiters it
-//      was parked in (they withdraw their registrations)
-//   4. queues are forgotten (they only held references that step 3 released),
-//      then workers (wheels, drivers) are destroyed
+//   2. `stopping` is set and every worker is unparked; each worker leaves its
+//      run loop and waits (its thread stays alive, its driver too)
+//   3. with no worker running tasks, every live task is completed as
+//      cancelled: its body is destroyed, which runs the destructors of the
+//      awaiters it was parked in (they withdraw their registrations; I/O
+//      awaiters queue cancellations on their worker's ring)
+//   4. each worker destroys its own driver *on its own thread* (a ring with
+//      SINGLE_ISSUER/DEFER_TASKRUN may only be entered by its owner; the
+//      engine drains the cancelled ops' completions there), and exits
+//   5. threads are joined; queues are forgotten (they only held references
+//      that step 3 released), then workers (wheels) are destroyed
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -75,6 +81,9 @@ class scheduler {
   // Called by a worker thread once its driver exists.
   std::unique_ptr<driver> make_driver(std::uint32_t index);
   void worker_ready() noexcept;
+  // Called by a worker thread that left its run loop: returns when the
+  // driver may be torn down (shutdown step 4).
+  void worker_stopped() noexcept;
 
  private:
   void cancel_all_tasks() noexcept;
@@ -91,6 +100,10 @@ class scheduler {
   std::atomic<std::uint64_t> foreign_ids_{1};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint32_t> ready_{0};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::uint32_t stopped_ = 0;   // guarded by stop_mu_: workers out of their loop
+  bool teardown_ = false;       // guarded by stop_mu_: tasks are gone, drivers may go
   std::vector<std::thread> threads_;
   std::unique_ptr<blocking_pool> blocking_;
   bool shut_down_ = false;

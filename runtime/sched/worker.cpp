@@ -71,6 +71,8 @@ void worker::drain_remote_done() noexcept {
 }
 
 void worker::unpark() noexcept {
+  // The driver exists from worker_ready() until the worker's teardown, which
+  // only starts after shutdown stopped unparking.
   if (driver_) driver_->unpark();
 }
 
@@ -415,6 +417,8 @@ void worker::run() {
     sched_.idle_state().transition_from_searching();
     searching_ = false;
   }
+  sched_.worker_stopped();  // returns once every task is gone
+  driver_.reset();          // on this thread: rings are single-issuer
   tls_worker = nullptr;
 }
 
