@@ -1,0 +1,233 @@
+#include "engine/net/stream.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <stdexcept>
+
+#include "runtime/task/yield.hpp"
+#include "runtime/time/sleep.hpp"
+
+namespace ringlane::engine {
+
+// Shared by the stream and its in-flight ops (see the header's drawing).
+// `refs` counts the stream object plus each op in flight; the last one
+// closes the fd and frees the state.
+struct stream::state {
+  struct recv_op final : op_base {
+    stream::state* owner;
+    void on_complete(std::int32_t result, std::uint32_t cflags, std::uint16_t bid) noexcept override {
+      owner->on_recv(result, cflags, bid);
+    }
+  };
+  struct send_op final : op_base {
+    stream::state* owner;
+    void on_complete(std::int32_t result, std::uint32_t, std::uint16_t) noexcept override { owner->on_sent(result); }
+  };
+  struct chunk {
+    std::int32_t res;
+    std::uint16_t bid;
+    bool has_buffer;
+  };
+
+  int fd;
+  io_context* io;
+  int refs = 1;
+  bool stream_alive = true;
+
+  // Receiving.
+  recv_op rop;
+  bool recv_armed = false;
+  std::deque<chunk> chunks;  // completions nobody has read yet
+  waker reader;
+
+  // Sending: `out` collects queue()d bytes; `inflight` is what the kernel is
+  // sending (from inflight_off on). They swap when a send batch starts.
+  send_op sop;
+  bool send_busy = false;
+  std::string out, inflight;
+  std::size_t inflight_off = 0;
+  std::int32_t send_error = 0;
+  waker flusher;
+  stream_stats stats;
+
+  explicit state(int f) : fd(f), io(current_io()) {
+    if (!io) throw std::logic_error("engine::stream created outside an engine worker");
+    rop.owner = this;
+    rop.code = op_code::recv_multishot;
+    rop.fd = fd;
+    sop.owner = this;
+    sop.code = op_code::send;
+    sop.fd = fd;
+  }
+
+  void unref() noexcept {
+    if (--refs > 0) return;
+    ::close(fd);
+    delete this;
+  }
+
+  void arm_recv() {
+    ++stats.recv_rearms;
+    rop.state = op_state::in_flight;
+    if (io->start(rop)) {
+      // Finished at once: one chunk, and the op is not armed.
+      rop.state = op_state::done;
+      chunks.push_back({rop.res, rop.buffer_id, (rop.flags & completion_flags::buffer) != 0});
+      return;
+    }
+    recv_armed = true;
+    ++refs;
+  }
+
+  void on_recv(std::int32_t result, std::uint32_t cflags, std::uint16_t bid) noexcept {
+    const bool more = cflags & completion_flags::more;
+    if (!stream_alive) {
+      if (cflags & completion_flags::buffer) io->buffers().put(bid);
+    } else {
+      if (result == -ENOBUFS) ++stats.enobufs;
+      if (result > 0) stats.bytes_in += static_cast<std::uint64_t>(result);
+      chunks.push_back({result, bid, (cflags & completion_flags::buffer) != 0});
+      if (reader) std::move(reader).wake();
+    }
+    if (!more) {
+      recv_armed = false;
+      rop.state = op_state::done;
+      unref();
+    }
+  }
+
+  // Starts a send of the rest of `inflight`. A backend that completes at
+  // once (epoll) is handled in this loop, not by recursion.
+  void start_send() {
+    for (;;) {
+      ++stats.sends;
+      sop.buf = inflight.data() + inflight_off;
+      sop.len = static_cast<std::uint32_t>(inflight.size() - inflight_off);
+      sop.state = op_state::in_flight;
+      if (!io->start(sop)) {
+        send_busy = true;
+        ++refs;  // the op's reference, dropped in on_sent
+        return;
+      }
+      sop.state = op_state::done;
+      if (!account(sop.res)) return;
+    }
+  }
+
+  // Books a send result; true when the rest of the batch must be sent.
+  bool account(std::int32_t result) noexcept {
+    if (result < 0) {
+      send_error = result;
+      return false;
+    }
+    stats.bytes_out += static_cast<std::uint64_t>(result);
+    inflight_off += static_cast<std::size_t>(result);
+    if (inflight_off >= inflight.size()) return false;
+    ++stats.short_sends;
+    if (result == 0) {
+      send_error = -EPIPE;
+      return false;
+    }
+    return true;
+  }
+
+  void on_sent(std::int32_t result) noexcept {
+    sop.state = op_state::done;
+    send_busy = false;
+    if (stream_alive) {
+      if (account(result)) start_send();  // short send: the rest at once
+      if (!send_busy && flusher) std::move(flusher).wake();
+    }
+    unref();
+  }
+};
+
+namespace {
+// Parks the task until `slot` is woken; withdraws on destruction.
+struct wait_on {
+  waker* slot;
+  bool ready;
+  bool await_ready() const noexcept { return ready; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { *slot = this_task::park(h, park_binding::this_worker); }
+  void await_resume() const noexcept {}
+  ~wait_on() { *slot = waker{}; }
+};
+}  // namespace
+
+stream::stream(int fd) : s_(new state(fd)) {}
+
+stream::~stream() {
+  state* s = s_;
+  s->stream_alive = false;
+  s->reader = waker{};
+  s->flusher = waker{};
+  for (const auto& c : s->chunks) {
+    if (c.has_buffer) s->io->buffers().put(c.bid);
+  }
+  s->chunks.clear();
+  // Cancel what is in flight; each completion drops its reference, the last
+  // one closes the socket. The op objects live in the state, so the kernel
+  // never sees freed memory.
+  if (s->recv_armed) s->io->cancel(s->rop);
+  if (s->send_busy) s->io->cancel(s->sop);
+  s->unref();
+}
+
+int stream::fd() const noexcept { return s_->fd; }
+const stream_stats& stream::stats() const noexcept { return s_->stats; }
+
+task<pooled> stream::read() {
+  using namespace std::chrono_literals;
+  state* s = s_;
+  std::chrono::milliseconds backoff = 1ms;
+  for (;;) {
+    if (s->chunks.empty() && !s->recv_armed) s->arm_recv();
+    co_await wait_on{&s->reader, !s->chunks.empty()};
+    const state::chunk c = s->chunks.front();
+    s->chunks.pop_front();
+    if (c.res == -ENOBUFS) {
+      // The pool ran dry and the multishot recv ended; the data waits in the
+      // socket. Give other tasks a chance to return buffers, then re-arm.
+      if (c.has_buffer) s->io->buffers().put(c.bid);
+      if (s->io->buffers().available() == 0) {
+        co_await sleep(backoff);
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, 100ms);
+      } else {
+        co_await yield_now();
+      }
+      continue;
+    }
+    if (c.res > 0 && c.has_buffer) co_return pooled{c.res, pool_buffer(&s->io->buffers(), c.bid, static_cast<std::uint32_t>(c.res))};
+    if (c.has_buffer) s->io->buffers().put(c.bid);
+    co_return pooled{c.res, pool_buffer()};
+  }
+}
+
+void stream::queue(std::string_view bytes) { s_->out.append(bytes); }
+
+std::size_t stream::queued() const noexcept { return s_->out.size(); }
+
+task<std::int32_t> stream::flush() {
+  state* s = s_;
+  for (;;) {
+    if (s->send_error) co_return s->send_error;
+    if (!s->send_busy) {
+      if (s->inflight_off >= s->inflight.size()) {
+        if (s->out.empty()) co_return 0;
+        // Start the next batch: everything queued so far goes in one send.
+        s->inflight.swap(s->out);
+        s->out.clear();
+        s->inflight_off = 0;
+      }
+      s->start_send();
+    }
+    co_await wait_on{&s->flusher, !s->send_busy};
+  }
+}
+
+void stream::shutdown_write() noexcept { ::shutdown(s_->fd, SHUT_WR); }
+
+}  // namespace ringlane::engine

@@ -1,0 +1,77 @@
+// stream.hpp -- the connection driver: one TCP connection on its worker.
+//
+//   engine::stream s(fd);                       // in a task pinned to this worker
+//   for (;;) {
+//     engine::pooled chunk = co_await s.read(); // res > 0: bytes; 0: EOF; < 0: -errno
+//     if (chunk.res <= 0) break;
+//     s.queue(reply_for(chunk.buffer.view()));   // coalesced into one send
+//     std::int32_t e = co_await s.flush();
+//   }
+//
+// What the driver guarantees (DESIGN decisions 4, 7, 8):
+//   * Receive memory comes from the worker's pool: a multishot recv stays
+//     armed and each chunk arrives in a pool buffer; chunks that arrive while
+//     nobody reads are queued. On -ENOBUFS (pool empty) the recv is re-armed
+//     after buffers come back (backing off), and no data is lost: it stays
+//     in the socket.
+//   * One send in flight. queue() appends to an outgoing buffer; flush()
+//     sends it with one send per batch, resubmitting short sends, so
+//     pipelined responses go out together.
+//   * The socket outlives every operation on it. The shared state below is
+//     owned jointly by the stream object and its in-flight ops; the fd is
+//     closed when the stream is gone *and* the last completion has arrived.
+//     Destroying a stream (its task aborted) cancels what is in flight.
+//
+//     stream (task frame) ──owns──> conn_state <──held by── recv op, send op
+//                                   fd, queues, out buffers
+//
+// Owner worker only: a task using a stream must be pinned (spawn_pinned),
+// because the recv stays armed on this worker's ring.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "engine/io/io_context.hpp"
+#include "engine/io/pool_buffer.hpp"
+#include "engine/ops/recv.hpp"
+#include "runtime/task/task.hpp"
+
+namespace ringlane::engine {
+
+struct stream_stats {
+  std::uint64_t bytes_in = 0, bytes_out = 0, sends = 0, short_sends = 0, recv_rearms = 0, enobufs = 0;
+};
+
+class stream {
+ public:
+  // Takes ownership of `fd`. Must be constructed on the worker that serves it.
+  explicit stream(int fd);
+  stream(const stream&) = delete;
+  stream& operator=(const stream&) = delete;
+  ~stream();
+
+  // The next chunk of received bytes.
+  task<pooled> read();
+
+  // Appends bytes to the outgoing buffer (copied; nothing is sent yet).
+  void queue(std::string_view bytes);
+  std::size_t queued() const noexcept;
+  // Sends everything queued (and anything queued meanwhile). Returns 0, or
+  // the first -errno (-EPIPE/-ECONNRESET: the peer is gone).
+  task<std::int32_t> flush();
+
+  // Half-close the sending side (the peer sees EOF after our data).
+  void shutdown_write() noexcept;
+
+  int fd() const noexcept;
+  const stream_stats& stats() const noexcept;
+
+ private:
+  struct state;
+  state* s_;
+};
+
+}  // namespace ringlane::engine
