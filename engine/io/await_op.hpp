@@ -10,12 +10,15 @@
 // completion arrives (op.hpp, "Lifecycle").
 #pragma once
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <utility>
 
 #include "engine/io/io_context.hpp"
+#include "runtime/time/sleep.hpp"
 
 namespace ringlane::engine {
 
@@ -36,6 +39,12 @@ class [[nodiscard]] op_awaiter {
  public:
   explicit op_awaiter(std::unique_ptr<op_base> op) noexcept : op_(op.release()) {}
   op_awaiter(op_awaiter&& o) noexcept : op_(std::exchange(o.op_, nullptr)), io_(o.io_) {}
+
+  // Fails the op with -ETIMEDOUT after `d` (op.hpp, link_timeout_ns).
+  op_awaiter&& within(std::chrono::nanoseconds d) && noexcept {
+    op_->link_timeout_ns = d.count() > 0 ? d.count() : 1;
+    return std::move(*this);
+  }
   op_awaiter& operator=(op_awaiter&&) = delete;
   ~op_awaiter() { release(); }
 
@@ -54,11 +63,42 @@ class [[nodiscard]] op_awaiter {
   }
   void await_suspend(std::coroutine_handle<> h) noexcept {
     op_->waiter = this_task::park(h, park_binding::this_worker);
+    if (op_->link_timeout_ns > 0 && io_->kind() != backend_kind::uring) {
+      // No linked timeouts in the kernel: the worker's wheel cancels the op.
+      deadline_.io = io_;
+      deadline_.op = op_;
+      deadline_.wheel = &detail::worker_wheel();  // this worker's: the task is bound here
+      deadline_.wheel->insert(deadline_,
+                              detail::to_wheel_ms(detail::worker_now() + std::chrono::nanoseconds(op_->link_timeout_ns)));
+    }
   }
-  auto await_resume() noexcept { return Extract{}(*op_); }
+  auto await_resume() noexcept {
+    disarm();
+    if (deadline_.fired && op_->res == -ECANCELED) op_->res = -ETIMEDOUT;
+    return Extract{}(*op_);
+  }
 
  private:
+  // A wheel entry that cancels the op when its deadline passes.
+  struct deadline_timer : detail::timer_entry {
+    io_context* io = nullptr;
+    op_base* op = nullptr;
+    detail::timer_wheel* wheel = nullptr;
+    bool fired = false;
+    deadline_timer() noexcept : detail::timer_entry(&fire) {}
+    static void fire(detail::timer_entry& e) noexcept {
+      auto& d = static_cast<deadline_timer&>(e);
+      d.fired = true;
+      d.io->cancel(*d.op);
+    }
+  };
+
+  void disarm() noexcept {
+    if (deadline_.armed()) deadline_.wheel->cancel(deadline_);
+  }
+
   void release() noexcept {
+    disarm();
     op_base* op = std::exchange(op_, nullptr);
     if (!op) return;
     if (op->state == op_state::in_flight) {
@@ -72,6 +112,7 @@ class [[nodiscard]] op_awaiter {
 
   op_base* op_;
   io_context* io_ = nullptr;
+  deadline_timer deadline_;
 };
 
 template <class Extract = extract_completion>

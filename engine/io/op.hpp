@@ -86,6 +86,12 @@ struct op_base : detail::pooled_frame {
   std::uint64_t offset = 0;
   const iovec* iov = nullptr;
   msghdr msg{};                  // writev as sendmsg(MSG_NOSIGNAL): the backend fills it
+  // Exact per-op deadline (connect, ...): > 0 = fail with -ETIMEDOUT after
+  // this long. io_uring links an IORING_OP_LINK_TIMEOUT (one hrtimer per
+  // op: use it where exactness matters; the timer wheel covers the common
+  // request/idle timeouts cheaply); epoll relies on op_awaiter's wheel timer.
+  std::int64_t link_timeout_ns = 0;
+  std::int64_t link_ts[2] = {0, 0};  // the kernel's timespec, read at submit
   void* out = nullptr;           // statx: where the kernel writes the result
   unsigned iovcnt = 0;
   sockaddr_storage addr{};       // accept: peer (written by the kernel); connect: target

@@ -1,6 +1,10 @@
 // connect.hpp -- connect a socket (for clients and tests).
 //
 //   std::int32_t r = co_await engine::connect(fd, addr, len);   // 0 or -errno
+//   std::int32_t t = co_await engine::connect(fd, addr, len).within(2s);  // -ETIMEDOUT
+//
+// within() sets an exact deadline on the op itself (a linked timeout under
+// io_uring): connecting is where that precision is worth an hrtimer.
 //
 // The target address is copied into the op: the kernel may read it after the
 // caller's frame is gone (a cancelled connect).

@@ -208,10 +208,15 @@ void uring_context::complete(io_uring_cqe* cqe) noexcept {
     }
   }
   if (!(flags & completion_flags::more)) --in_flight_;
-  deliver(*this, *op, res, flags, bid);
+  // A linked timeout cancels its op: report that as the timeout it is.
+  const std::int32_t result = (res == -ECANCELED && op->link_timeout_ns > 0) ? -ETIMEDOUT : res;
+  deliver(*this, *op, result, flags, bid);
 }
 
 bool uring_context::start(op_base& op) {
+  const bool linked = op.link_timeout_ns > 0;
+  // A link must not straddle two submits: make room for both SQEs first.
+  if (linked && io_uring_sq_space_left(ring_->get()) < 2) io_uring_submit(ring_->get());
   io_uring_sqe* sqe = next_sqe();
   if (!sqe) {
     op.res = -EBUSY;
@@ -219,6 +224,14 @@ bool uring_context::start(op_base& op) {
     return true;
   }
   prep(sqe, op);
+  if (linked) {
+    sqe->flags |= IOSQE_IO_LINK;
+    op.link_ts[0] = op.link_timeout_ns / 1'000'000'000;
+    op.link_ts[1] = op.link_timeout_ns % 1'000'000'000;
+    io_uring_sqe* t = next_sqe();  // cannot fail: room was made above
+    io_uring_prep_link_timeout(t, reinterpret_cast<__kernel_timespec*>(op.link_ts), 0);
+    io_uring_sqe_set_data64(t, user_data::encode_kind_only(op_kind::ignored));
+  }
   ++in_flight_;
   return false;
 }

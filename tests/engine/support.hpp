@@ -53,8 +53,30 @@ inline runtime_options engine_runtime(engine::backend_choice b, std::uint32_t wo
   return engine::with_engine(r, e);
 }
 
-// A blocking client socket on 127.0.0.1:port with 10 s send/recv timeouts,
-// so no test can hang on the network.
+// A blocking client socket with 10 s send/recv timeouts, so no test can
+// hang on the network.
+inline int client_socket() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Connects `fd` to 127.0.0.1:port; 0 or -errno.
+inline int connect_to(int fd, std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc;
+  do {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } while (rc != 0 && errno == EINTR);
+  return rc == 0 ? 0 : -errno;
+}
+
+// A client_socket() connected to 127.0.0.1:port, or -errno.
 inline int connect_client(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{10, 0};

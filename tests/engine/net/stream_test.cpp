@@ -287,9 +287,10 @@ TEST_P(EngineTest, AcceptBacksOffOnEmfileAndRecovers) {
     co_return lis.backoffs();
   }(lfd, &served));
 
-  // Use up the descriptor table, connect three clients, then free it again.
-  rlimit old{};
-  ::getrlimit(RLIMIT_NOFILE, &old);
+  // Make the client sockets first, then use up the descriptor table, then
+  // connect: connecting needs no new descriptor, accepting does.
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(testing::client_socket());
   std::vector<int> hog;
   for (;;) {
     const int fd = ::dup(0);
@@ -297,13 +298,7 @@ TEST_P(EngineTest, AcceptBacksOffOnEmfileAndRecovers) {
     hog.push_back(fd);
   }
   ASSERT_FALSE(hog.empty());
-  // Free a few for the clients (and their peers are what the server cannot get).
-  for (int i = 0; i < 3; ++i) {
-    ::close(hog.back());
-    hog.pop_back();
-  }
-  std::vector<int> clients;
-  for (int i = 0; i < 3; ++i) clients.push_back(testing::connect_client(port));
+  for (int fd : clients) ASSERT_EQ(testing::connect_to(fd, port), 0);
   // The server cannot take them (no descriptor left): wait, bounded, until
   // it has backed off at least once -- each back-off is a timer firing.
   for (int i = 0; i < 10'000 && rt.stats().total().timers_fired == 0; ++i) std::this_thread::sleep_for(1ms);
