@@ -138,11 +138,26 @@ struct stream::state {
     sop.state = op_state::done;
     send_busy = false;
     if (stream_alive) {
-      if (account(result)) start_send();  // short send: the rest at once
-      if (!send_busy && flusher) std::move(flusher).wake();
+      if (account(result)) {
+        start_send();  // short send: the rest at once
+      } else if (!send_error && !out.empty()) {
+        next_batch();  // bytes queued meanwhile leave now
+      }
+      if (flusher && (send_error || outstanding() <= want_below)) std::move(flusher).wake();
     }
     unref();
   }
+
+  // Moves everything queued into the in-flight buffer and sends it.
+  void next_batch() {
+    inflight.swap(out);
+    out.clear();
+    inflight_off = 0;
+    start_send();
+  }
+
+  std::size_t outstanding() const noexcept { return out.size() + (inflight.size() - inflight_off); }
+  std::size_t want_below = 0;  // flusher wakes when outstanding() <= this
 };
 
 namespace {
@@ -212,20 +227,24 @@ std::size_t stream::queued() const noexcept { return s_->out.size(); }
 
 task<std::int32_t> stream::flush() {
   state* s = s_;
-  for (;;) {
-    if (s->send_error) co_return s->send_error;
-    if (!s->send_busy) {
-      if (s->inflight_off >= s->inflight.size()) {
-        if (s->out.empty()) co_return 0;
-        // Start the next batch: everything queued so far goes in one send.
-        s->inflight.swap(s->out);
-        s->out.clear();
-        s->inflight_off = 0;
-      }
-      s->start_send();
-    }
-    co_await wait_on{&s->flusher, !s->send_busy};
+  if (s->send_error) co_return s->send_error;
+  if (!s->send_busy && !s->out.empty()) s->next_batch();
+  // Back-pressure: a reader slower than we write makes us wait here.
+  while (!s->send_error && s->outstanding() > high_water) {
+    s->want_below = high_water;
+    co_await wait_on{&s->flusher, false};
   }
+  co_return s->send_error;
+}
+
+task<std::int32_t> stream::drain() {
+  state* s = s_;
+  if (!s->send_busy && !s->out.empty() && !s->send_error) s->next_batch();
+  while (!s->send_error && s->outstanding() > 0) {
+    s->want_below = 0;
+    co_await wait_on{&s->flusher, false};
+  }
+  co_return s->send_error;
 }
 
 void stream::shutdown_write() noexcept { ::shutdown(s_->fd, SHUT_WR); }

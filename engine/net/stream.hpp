@@ -5,8 +5,9 @@
 //     engine::pooled chunk = co_await s.read(); // res > 0: bytes; 0: EOF; < 0: -errno
 //     if (chunk.res <= 0) break;
 //     s.queue(reply_for(chunk.buffer.view()));   // coalesced into one send
-//     std::int32_t e = co_await s.flush();
+//     std::int32_t e = co_await s.flush();       // handed to the kernel
 //   }
+//   co_await s.drain();                          // everything sent (before closing)
 //
 // What the driver guarantees (DESIGN decisions 4, 7, 8):
 //   * Receive memory comes from the worker's pool: a multishot recv stays
@@ -15,8 +16,13 @@
 //     after buffers come back (backing off), and no data is lost: it stays
 //     in the socket.
 //   * One send in flight. queue() appends to an outgoing buffer; flush()
-//     sends it with one send per batch, resubmitting short sends, so
-//     pipelined responses go out together.
+//     hands it to the kernel as one send and returns without waiting for the
+//     completion (the task goes straight back to reading: one wake-up per
+//     request, not two). Bytes queued while a send is in flight leave in the
+//     next batch, which the completion starts by itself; short sends are
+//     resubmitted. flush() waits only when more than `high_water` bytes are
+//     outstanding (back-pressure against a slow reader). drain() waits until
+//     everything is sent.
 //   * The socket outlives every operation on it. The shared state below is
 //     owned jointly by the stream object and its in-flight ops; the fd is
 //     closed when the stream is gone *and* the last completion has arrived.
@@ -59,9 +65,14 @@ class stream {
   // Appends bytes to the outgoing buffer (copied; nothing is sent yet).
   void queue(std::string_view bytes);
   std::size_t queued() const noexcept;
-  // Sends everything queued (and anything queued meanwhile). Returns 0, or
-  // the first -errno (-EPIPE/-ECONNRESET: the peer is gone).
+  // Starts sending everything queued. Returns 0, or the first -errno of an
+  // earlier send (-EPIPE/-ECONNRESET: the peer is gone). Waits only while
+  // more than high_water bytes are outstanding.
   task<std::int32_t> flush();
+  // Waits until every queued byte is sent. Returns 0 or the first -errno.
+  task<std::int32_t> drain();
+
+  static constexpr std::size_t high_water = 256 * 1024;
 
   // Half-close the sending side (the peer sees EOF after our data).
   void shutdown_write() noexcept;

@@ -32,6 +32,7 @@ task<void> echo(int fd, std::atomic<std::uint64_t>* enobufs = nullptr) {
     const std::int32_t e = co_await s.flush();
     if (e < 0) break;
   }
+  co_await s.drain();
   if (enobufs) enobufs->fetch_add(s.stats().enobufs);
 }
 
@@ -106,6 +107,7 @@ task<void> line_server(int listen_fd, std::atomic<std::uint64_t>* sends) {
     const std::int32_t e = co_await s.flush();
     if (e < 0) break;
   }
+  co_await s.drain();
   sends->store(s.stats().sends);
 }
 
@@ -137,7 +139,7 @@ task<std::uint64_t> blast(int listen_fd, std::size_t bytes) {
   ::setsockopt(a.fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   engine::stream s(a.fd);
   s.queue(testing::pattern(bytes, 3));
-  const std::int32_t e = co_await s.flush();
+  const std::int32_t e = co_await s.drain();
   EXPECT_EQ(e, 0);
   co_return s.stats().sends;
 }
