@@ -21,45 +21,14 @@
 #include "runtime/sync/event.hpp"
 #include "runtime/task/yield.hpp"
 #include "tests/support/test_runtime.hpp"
+#include "tests/support/watchdog.hpp"
 
 namespace ringlane {
 namespace {
 
-// Aborts the process if a test runs longer than `limit` (a lost wake-up
-// would otherwise hang it).
-class watchdog {
- public:
-  explicit watchdog(std::chrono::seconds limit) : thread_([this, limit] { watch(limit); }) {}
-  ~watchdog() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  void watch(std::chrono::seconds limit) {
-    std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, limit, [&] { return done_; })) {
-      std::fprintf(stderr, "watchdog: test still running after %llds: lost wake-up?\n",
-                   static_cast<long long>(limit.count()));
-      std::abort();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;  // last: starts after the fields above exist
-};
-
-// On the one-worker runtime: yields until `cond` holds, at most 100 times.
-template <class Cond>
-task<bool> yield_until(Cond cond) {
-  for (int i = 0; i < 100 && !cond(); ++i) co_await yield_now();
-  co_return cond();
-}
+using testing::join_is_cancelled;
+using testing::watchdog;
+using testing::yield_until;
 
 // ---------------------------------------------------------------------------
 // Deterministic tests (one worker, virtual time)
@@ -156,15 +125,6 @@ TEST(AsyncMutex, UnlockHandsTheLockDirectlyToTheFirstWaiter) {
   fifo_env env;
   testing::virtual_runtime v;
   v.rt.block_on(unlock_hands_off(&env));
-}
-
-task<bool> join_is_cancelled(join_handle<void>& h) {
-  try {
-    co_await h;
-  } catch (const task_cancelled&) {
-    co_return true;
-  }
-  co_return false;
 }
 
 task<void> abort_queued_waiter(fifo_env* env) {
