@@ -104,15 +104,15 @@ class cancel_state : public list_link,  // in parent_->children_, under parent_-
   // Cancels `root` and every descendant (see the file comment for steps).
   static void cancel_tree(std::shared_ptr<cancel_state> root) noexcept {
     if (!root->claim()) return;
-    std::shared_ptr<cancel_state> todo = std::move(root);  // stack of claimed states
-    while (todo) {
-      std::shared_ptr<cancel_state> s = std::move(todo);
-      todo = std::move(s->work_next_);
+    std::shared_ptr<cancel_state> stack = std::move(root);  // claimed states, to visit
+    while (stack) {
+      std::shared_ptr<cancel_state> s = std::move(stack);
+      stack = std::move(s->work_next_);
       s->fire();
       while (std::shared_ptr<cancel_state> child = s->pop_child()) {
         if (!child->claim()) continue;  // cancelled on its own already
-        child->work_next_ = std::move(todo);
-        todo = std::move(child);
+        child->work_next_ = std::move(stack);
+        stack = std::move(child);
       }
     }
   }
