@@ -28,6 +28,7 @@ runtime_options with_engine(runtime_options base, const engine_options& o) {
       u.buffer_size = o.buffer_size;
       u.multishot_accept = caps.multishot_accept.ok();
       u.multishot_recv = caps.multishot_recv.ok();
+      u.wake = o.msg_ring_wake && caps.msg_ring.ok() ? wake_mechanism::msg_ring : wake_mechanism::eventfd;
       return std::make_unique<uring_context>(u);
     }
     epoll_options e;

@@ -24,6 +24,10 @@ struct engine_options {
   std::uint32_t buffers = 1024;        // receive buffers per worker
   std::uint32_t buffer_size = 16384;   // bytes per receive buffer
   unsigned sq_entries = 1024;
+  // Cross-worker wake-ups on io_uring (uring_context.hpp): msg_ring from
+  // the waking worker's own ring instead of an eventfd write. eventfd is the
+  // default: it works from every thread (README, section 7).
+  bool msg_ring_wake = false;
   bool log = true;                     // print the backend choice to stderr once
 };
 

@@ -28,6 +28,14 @@ class uring_context::pool final : public buffer_pool {
 
 namespace {
 constexpr std::uint16_t kGroup = 0;
+// The two wake-up CQEs, told apart by the address bits: the armed eventfd
+// read, and a message another ring posted.
+const std::uint64_t kWakeEventfd = user_data::encode_kind_only(op_kind::wake);
+const std::uint64_t kWakeMessage = user_data::pack(8, op_kind::wake);
+
+// The uring_context of the calling thread, if it is an engine worker on
+// io_uring (msg_ring needs a ring of the sender's own).
+thread_local uring_context* tls_uring = nullptr;
 
 std::uint32_t translate_flags(std::uint32_t cqe_flags) noexcept {
   std::uint32_t f = 0;
@@ -47,6 +55,7 @@ uring_context::uring_context(const uring_options& options) : opts_(options) {
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   arm_wake_read();
   set_current_io(this);
+  tls_uring = this;
 }
 
 uring_context::~uring_context() {
@@ -57,7 +66,7 @@ uring_context::~uring_context() {
   // may still use it. Bounded: a kernel that never answers costs 2 s here.
   closing_ = true;
   if (io_uring_sqe* sqe = next_sqe()) {
-    io_uring_prep_cancel64(sqe, user_data::encode_kind_only(op_kind::wake), 0);
+    io_uring_prep_cancel64(sqe, kWakeEventfd, 0);
     io_uring_sqe_set_data64(sqe, user_data::encode_kind_only(op_kind::ignored));
   }
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -66,6 +75,7 @@ uring_context::~uring_context() {
     reap();
   }
   if (current_io() == this) set_current_io(nullptr);
+  if (tls_uring == this) tls_uring = nullptr;
   ::close(wake_fd_);
   pool_.reset();
   buffers_.reset();
@@ -77,6 +87,7 @@ std::string uring_context::describe() const {
   s += buffers_->registered() ? ", provided-buffer ring" : ", buffers picked by us (no buffer ring)";
   s += opts_.multishot_recv ? ", multishot recv" : ", single-shot recv";
   s += opts_.multishot_accept ? ", multishot accept" : ", single-shot accept";
+  s += opts_.wake == wake_mechanism::msg_ring ? ", msg_ring wake-ups" : ", eventfd wake-ups";
   if (!opts_.reason.empty()) s += "; " + opts_.reason;
   return s;
 }
@@ -99,7 +110,7 @@ void uring_context::arm_wake_read() noexcept {
   io_uring_sqe* sqe = next_sqe();
   if (!sqe) return;
   io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
-  io_uring_sqe_set_data64(sqe, user_data::encode_kind_only(op_kind::wake));
+  io_uring_sqe_set_data64(sqe, kWakeEventfd);
   wake_armed_ = true;
 }
 
@@ -111,9 +122,22 @@ void uring_context::arm_wake_read() noexcept {
 void uring_context::unpark() noexcept {
   pending_.store(true, std::memory_order_seq_cst);
   if (sleeping_.load(std::memory_order_seq_cst) && !kicked_.exchange(true, std::memory_order_acq_rel)) {
+    uring_context* from = tls_uring;
+    if (opts_.wake == wake_mechanism::msg_ring && from && from != this && from->send_msg_wake(ring_->fd())) return;
     const std::uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
+}
+
+// Runs on the *waker's* thread, on its own ring (it owns it). The target
+// sees a CQE with kWakeMessage; our own ring gets the msg_ring op's CQE,
+// ignored at our next reap.
+bool uring_context::send_msg_wake(int target_ring_fd) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  if (!sqe) return false;
+  io_uring_prep_msg_ring(sqe, target_ring_fd, 0, kWakeMessage, 0);
+  io_uring_sqe_set_data64(sqe, user_data::encode_kind_only(op_kind::ignored));
+  return io_uring_submit(ring_->get()) >= 1;
 }
 
 void uring_context::park(std::optional<std::chrono::nanoseconds> timeout) {
@@ -178,8 +202,9 @@ void uring_context::complete(io_uring_cqe* cqe) noexcept {
   const std::int32_t res = cqe->res;
   switch (kind) {
     case op_kind::wake:
-      wake_armed_ = false;
       kicked_.store(false, std::memory_order_release);
+      if (ud == kWakeMessage) return;  // a message from another ring: nothing to re-arm
+      wake_armed_ = false;
       if (!closing_) arm_wake_read();
       return;
     case op_kind::cancel:

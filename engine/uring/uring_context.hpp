@@ -39,12 +39,22 @@
 
 namespace ringlane::engine {
 
+// How another thread wakes this worker out of io_uring_enter.
+//   eventfd   write(2) to an eventfd whose read is kept armed in this ring;
+//             works from any thread.
+//   msg_ring  an IORING_OP_MSG_RING from the waker's *own* ring (a worker of
+//             the same engine): no syscall of its own beyond its submit.
+//             Wakers without a ring (block_on, the blocking pool) still use
+//             the eventfd.
+enum class wake_mechanism : std::uint8_t { eventfd, msg_ring };
+
 struct uring_options {
   ring_options ring;
   std::uint32_t buffers = 1024;        // receive buffers per worker (power of two)
   std::uint32_t buffer_size = 16384;   // bytes each (16 KiB: a typical request in one buffer)
   bool multishot_recv = true;          // from the probe; false = single-shot recv re-armed by us
   bool multishot_accept = true;
+  wake_mechanism wake = wake_mechanism::eventfd;
   std::string reason;                  // why this backend was chosen (startup log)
 };
 
@@ -75,6 +85,8 @@ class uring_context final : public io_context {
   class pool;
 
   io_uring_sqe* next_sqe() noexcept;
+  // On the caller's own ring: post a wake-up CQE into `target`'s ring.
+  bool send_msg_wake(int target_ring_fd) noexcept;
   void prep(io_uring_sqe* sqe, op_base& op);
   void arm_wake_read() noexcept;
   void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept;

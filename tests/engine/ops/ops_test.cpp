@@ -119,8 +119,7 @@ TEST_P(OpsTest, ADeadlineOnTheOpFailsItWithETIMEDOUT) {
 
 // A task on worker 1 wakes a task parked on worker 0 while worker 0 sleeps
 // inside its backend (io_uring_enter / epoll_wait): the cross-thread wake.
-TEST_P(OpsTest, AWorkerSleepingInItsBackendIsWokenFromAnotherWorker) {
-  runtime rt(testing::engine_runtime(GetParam(), 2));
+int cross_worker_wake(runtime& rt) {
   auto [tx, rx] = oneshot::channel<int>();
   auto waiter = rt.spawn_on(0, [](oneshot::receiver<int> r) -> task<int> {
     std::optional<int> v = co_await std::move(r);
@@ -130,11 +129,27 @@ TEST_P(OpsTest, AWorkerSleepingInItsBackendIsWokenFromAnotherWorker) {
     co_await sleep(20ms);  // worker 0 is asleep by now (no timer, no I/O)
     s.send(42);
   }(std::move(tx)));
-  const int got = rt.block_on([](join_handle<int> w, join_handle<void> s) -> task<int> {
+  return rt.block_on([](join_handle<int> w, join_handle<void> s) -> task<int> {
     co_await s;
     co_return co_await w;
   }(std::move(waiter), std::move(sender)));
-  EXPECT_EQ(got, 42);
+}
+
+TEST_P(OpsTest, AWorkerSleepingInItsBackendIsWokenFromAnotherWorker) {
+  runtime rt(testing::engine_runtime(GetParam(), 2));
+  EXPECT_EQ(cross_worker_wake(rt), 42);
+}
+
+TEST_P(OpsTest, MsgRingWakeUpsReachAWorkerSleepingInItsRing) {
+  if (GetParam() != backend_choice::uring) GTEST_SKIP() << "msg_ring is an io_uring mechanism";
+  runtime_options r;
+  r.workers = 2;
+  engine::engine_options e;
+  e.backend = backend_choice::uring;
+  e.msg_ring_wake = true;
+  e.log = false;
+  runtime rt(engine::with_engine(r, e));
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(cross_worker_wake(rt), 42) << "round " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OpsTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
