@@ -60,6 +60,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/channel/waiter_link.hpp"
 #include "runtime/task/waker.hpp"
 
 namespace ringlane::broadcast {
@@ -76,26 +77,7 @@ struct [[nodiscard]] recv_result {
 
 namespace detail {
 
-// Intrusive circular doubly-linked list; see mpsc.hpp for the same helper.
-struct link {
-  link* prev = this;
-  link* next = this;
-  link() noexcept = default;
-  link(const link&) = delete;
-  link& operator=(const link&) = delete;
-  bool linked() const noexcept { return next != this; }
-  void push_back(link* n) noexcept {
-    n->prev = prev;
-    n->next = this;
-    prev->next = n;
-    prev = n;
-  }
-  void unlink() noexcept {
-    prev->next = next;
-    next->prev = prev;
-    prev = next = this;
-  }
-};
+using link = ringlane::detail::waiter_link;  // channel/waiter_link.hpp
 
 struct recv_waiter : link {
   waker w;                 // guarded by state::mu

@@ -76,6 +76,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "runtime/channel/waiter_link.hpp"
 #include "runtime/task/waker.hpp"
 
 namespace ringlane::mpsc {
@@ -103,27 +104,7 @@ struct [[nodiscard]] try_recv_result {
 
 namespace detail {
 
-// Intrusive circular doubly-linked list. A list is a sentinel link (empty when
-// it points at itself); a node is unlinked when it points at itself.
-struct link {
-  link* prev = this;
-  link* next = this;
-  link() noexcept = default;
-  link(const link&) = delete;  // linked nodes must not move
-  link& operator=(const link&) = delete;
-  bool linked() const noexcept { return next != this; }
-  void push_back(link* n) noexcept {
-    n->prev = prev;
-    n->next = this;
-    prev->next = n;
-    prev = n;
-  }
-  void unlink() noexcept {
-    prev->next = next;
-    next->prev = prev;
-    prev = next = this;
-  }
-};
+using link = ringlane::detail::waiter_link;  // channel/waiter_link.hpp
 
 // A parked sender. Fields are guarded by state::mu.
 struct send_waiter : link {

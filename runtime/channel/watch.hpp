@@ -48,32 +48,14 @@
 #include <mutex>
 #include <utility>
 
+#include "runtime/channel/waiter_link.hpp"
 #include "runtime/task/waker.hpp"
 
 namespace ringlane::watch {
 
 namespace detail {
 
-// Intrusive circular doubly-linked list; see mpsc.hpp for the same helper.
-struct link {
-  link* prev = this;
-  link* next = this;
-  link() noexcept = default;
-  link(const link&) = delete;
-  link& operator=(const link&) = delete;
-  bool linked() const noexcept { return next != this; }
-  void push_back(link* n) noexcept {
-    n->prev = prev;
-    n->next = this;
-    prev->next = n;
-    prev = n;
-  }
-  void unlink() noexcept {
-    prev->next = next;
-    next->prev = prev;
-    prev = next = this;
-  }
-};
+using link = ringlane::detail::waiter_link;  // channel/waiter_link.hpp
 
 struct changed_waiter : link {
   waker w;                 // guarded by state::mu
