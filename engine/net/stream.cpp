@@ -26,6 +26,17 @@ struct stream::state {
     stream::state* owner;
     void on_complete(std::int32_t result, std::uint32_t, std::uint16_t) noexcept override { owner->on_sent(result); }
   };
+  // The connection's one timer: fires -> timed_out, wakes whoever waits.
+  struct deadline_timer final : ringlane::detail::timer_entry {
+    stream::state* owner = nullptr;
+    deadline_timer() noexcept : ringlane::detail::timer_entry(&fire) {}
+    static void fire(ringlane::detail::timer_entry& e) noexcept {
+      state* s = static_cast<deadline_timer&>(e).owner;
+      s->timed_out = true;
+      if (s->reader) std::move(s->reader).wake();
+      if (s->flusher) std::move(s->flusher).wake();
+    }
+  };
   struct chunk {
     std::int32_t res;
     std::uint16_t bid;
@@ -53,8 +64,12 @@ struct stream::state {
   waker flusher;
   stream_stats stats;
 
+  deadline_timer timer;
+  bool timed_out = false;
+
   explicit state(int f) : fd(f), io(current_io()) {
     if (!io) throw std::logic_error("engine::stream created outside an engine worker");
+    timer.owner = this;
     rop.owner = this;
     rop.code = op_code::recv_multishot;
     rop.fd = fd;
@@ -183,6 +198,7 @@ stream::~stream() {
     if (c.has_buffer) s->io->buffers().put(c.bid);
   }
   s->chunks.clear();
+  if (s->timer.armed()) ringlane::detail::worker_wheel().cancel(s->timer);
   // Cancel what is in flight; each completion drops its reference, the last
   // one closes the socket. The op objects live in the state, so the kernel
   // never sees freed memory.
@@ -200,7 +216,8 @@ task<pooled> stream::read() {
   std::chrono::milliseconds backoff = 1ms;
   for (;;) {
     if (s->chunks.empty() && !s->recv_armed) s->arm_recv();
-    co_await wait_on{&s->reader, !s->chunks.empty()};
+    co_await wait_on{&s->reader, !s->chunks.empty() || s->timed_out};
+    if (s->chunks.empty()) co_return pooled{-ETIMEDOUT, pool_buffer()};
     const state::chunk c = s->chunks.front();
     s->chunks.pop_front();
     if (c.res == -ENOBUFS) {
@@ -231,6 +248,7 @@ task<std::int32_t> stream::flush() {
   if (!s->send_busy && !s->out.empty()) s->next_batch();
   // Back-pressure: a reader slower than we write makes us wait here.
   while (!s->send_error && s->outstanding() > high_water) {
+    if (s->timed_out) co_return -ETIMEDOUT;
     s->want_below = high_water;
     co_await wait_on{&s->flusher, false};
   }
@@ -241,11 +259,25 @@ task<std::int32_t> stream::drain() {
   state* s = s_;
   if (!s->send_busy && !s->out.empty() && !s->send_error) s->next_batch();
   while (!s->send_error && s->outstanding() > 0) {
+    if (s->timed_out) co_return -ETIMEDOUT;
     s->want_below = 0;
     co_await wait_on{&s->flusher, false};
   }
   co_return s->send_error;
 }
+
+void stream::set_timeout(std::chrono::milliseconds d) noexcept {
+  ringlane::detail::timer_wheel& wheel = ringlane::detail::worker_wheel();
+  s_->timed_out = false;
+  wheel.reset(s_->timer, wheel.now() + static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)) + 1);
+}
+
+void stream::clear_timeout() noexcept {
+  s_->timed_out = false;
+  if (s_->timer.armed()) ringlane::detail::worker_wheel().cancel(s_->timer);
+}
+
+bool stream::timed_out() const noexcept { return s_->timed_out; }
 
 void stream::shutdown_write() noexcept { ::shutdown(s_->fd, SHUT_WR); }
 

@@ -23,6 +23,12 @@
 //     resubmitted. flush() waits only when more than `high_water` bytes are
 //     outstanding (back-pressure against a slow reader). drain() waits until
 //     everything is sent.
+//   * The stream owns the connection's timer (one wheel entry, no kernel
+//     op): set_timeout(d) bounds the waits that follow -- read(), and
+//     flush()/drain() when they must wait -- which then return -ETIMEDOUT.
+//     The armed recv is not cancelled by a timeout (the caller decides
+//     what a timeout means: 408, close, or keep waiting). Moving a deadline
+//     later is a lazy wheel reset, so re-arming per request costs a store.
 //   * The socket outlives every operation on it. The shared state below is
 //     owned jointly by the stream object and its in-flight ops; the fd is
 //     closed when the stream is gone *and* the last completion has arrived.
@@ -35,6 +41,7 @@
 // because the recv stays armed on this worker's ring.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -73,6 +80,13 @@ class stream {
   task<std::int32_t> drain();
 
   static constexpr std::size_t high_water = 256 * 1024;
+
+  // Waits that start within `d` from now end by then with -ETIMEDOUT (1 ms
+  // resolution, never early). Replaces any earlier timeout.
+  void set_timeout(std::chrono::milliseconds d) noexcept;
+  // No timeout for the waits that follow.
+  void clear_timeout() noexcept;
+  bool timed_out() const noexcept;
 
   // Half-close the sending side (the peer sees EOF after our data).
   void shutdown_write() noexcept;
