@@ -240,6 +240,8 @@ task<pooled> stream::read() {
 
 void stream::queue(std::string_view bytes) { s_->out.append(bytes); }
 
+std::string& stream::queue_buffer() noexcept { return s_->out; }
+
 std::size_t stream::queued() const noexcept { return s_->out.size(); }
 
 task<std::int32_t> stream::flush() {

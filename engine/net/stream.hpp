@@ -71,6 +71,9 @@ class stream {
 
   // Appends bytes to the outgoing buffer (copied; nothing is sent yet).
   void queue(std::string_view bytes);
+  // The outgoing buffer itself, for writers that serialize in place (the
+  // HTTP layer appends responses here: no copy). Append only.
+  std::string& queue_buffer() noexcept;
   std::size_t queued() const noexcept;
   // Starts sending everything queued. Returns 0, or the first -errno of an
   // earlier send (-EPIPE/-ECONNRESET: the peer is gone). Waits only while
