@@ -51,6 +51,8 @@ struct stream::state {
   // Receiving.
   recv_op rop;
   bool recv_armed = false;
+  bool recv_paused = false;      // cancelled because the backlog was full
+  std::size_t max_chunks = 16;   // read-ahead backlog (see set_read_backlog)
   std::deque<chunk> chunks;  // completions nobody has read yet
   waker reader;
 
@@ -99,15 +101,24 @@ struct stream::state {
 
   void on_recv(std::int32_t result, std::uint32_t cflags, std::uint16_t bid) noexcept {
     const bool more = cflags & completion_flags::more;
-    if (!stream_alive) {
+    if (!stream_alive || (recv_paused && result == -ECANCELED)) {
       if (cflags & completion_flags::buffer) io->buffers().put(bid);
     } else {
       if (result == -ENOBUFS) ++stats.enobufs;
       if (result > 0) stats.bytes_in += static_cast<std::uint64_t>(result);
       chunks.push_back({result, bid, (cflags & completion_flags::buffer) != 0});
       if (reader) std::move(reader).wake();
+      // Too much read ahead: stop receiving (the data waits in the socket,
+      // and TCP flow control slows the client) until read() catches up.
+      if (more && !recv_paused && chunks.size() >= max_chunks) {
+        recv_paused = true;
+        ++stats.recv_pauses;
+        io->cancel(rop);
+      }
     }
     if (!more) {
+      if (recv_paused && reader) std::move(reader).wake();  // read() re-arms
+      recv_paused = false;
       recv_armed = false;
       rop.state = op_state::done;
       unref();
@@ -216,8 +227,11 @@ task<pooled> stream::read() {
   std::chrono::milliseconds backoff = 1ms;
   for (;;) {
     if (s->chunks.empty() && !s->recv_armed) s->arm_recv();
-    co_await wait_on{&s->reader, !s->chunks.empty() || s->timed_out};
-    if (s->chunks.empty()) co_return pooled{-ETIMEDOUT, pool_buffer()};
+    if (s->chunks.empty()) {
+      if (s->timed_out) co_return pooled{-ETIMEDOUT, pool_buffer()};
+      co_await wait_on{&s->reader, false};
+      continue;  // a chunk, the timer, or a paused recv that ended (re-arm)
+    }
     const state::chunk c = s->chunks.front();
     s->chunks.pop_front();
     if (c.res == -ENOBUFS) {
@@ -267,6 +281,8 @@ task<std::int32_t> stream::drain() {
   }
   co_return s->send_error;
 }
+
+void stream::set_read_backlog(std::size_t chunks) noexcept { s_->max_chunks = std::max<std::size_t>(chunks, 1); }
 
 void stream::set_timeout(std::chrono::milliseconds d) noexcept {
   ringlane::detail::timer_wheel& wheel = ringlane::detail::worker_wheel();

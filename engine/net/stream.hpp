@@ -55,7 +55,7 @@
 namespace ringlane::engine {
 
 struct stream_stats {
-  std::uint64_t bytes_in = 0, bytes_out = 0, sends = 0, short_sends = 0, recv_rearms = 0, enobufs = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0, sends = 0, short_sends = 0, recv_rearms = 0, enobufs = 0, recv_pauses = 0;
 };
 
 class stream {
@@ -83,6 +83,12 @@ class stream {
   task<std::int32_t> drain();
 
   static constexpr std::size_t high_water = 256 * 1024;
+
+  // At most `chunks` received chunks wait unread (default 16); beyond that
+  // the recv is cancelled -- the bytes stay in the socket and TCP flow
+  // control pushes back -- and read() re-arms it. One connection that
+  // pipelines without reading replies cannot drain the worker's pool.
+  void set_read_backlog(std::size_t chunks) noexcept;
 
   // Waits that start within `d` from now end by then with -ETIMEDOUT (1 ms
   // resolution, never early). Replaces any earlier timeout.

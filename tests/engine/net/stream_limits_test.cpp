@@ -1,12 +1,14 @@
-// Tests for engine::stream's own timer (set_timeout): a silent peer ends a
-// read with -ETIMEDOUT while the recv stays armed, and a peer that never
-// reads ends a drain the same way. Run once per backend.
+// Tests for engine::stream's limits, once per backend: its own timer
+// (set_timeout) -- a silent peer ends a read with -ETIMEDOUT while the recv
+// stays armed, a peer that never reads ends a flush/drain the same way --
+// and the read-ahead backlog, which pauses receiving without losing bytes.
 #include <sys/socket.h>
 
 #include <atomic>
 #include <thread>
 
 #include "engine/net/stream.hpp"
+#include "runtime/time/sleep.hpp"
 #include "tests/engine/support.hpp"
 
 namespace ringlane {
@@ -15,12 +17,12 @@ namespace {
 using namespace std::chrono_literals;
 using engine::backend_choice;
 
-class StreamTimeoutTest : public ::testing::TestWithParam<backend_choice> {
+class StreamLimitsTest : public ::testing::TestWithParam<backend_choice> {
  protected:
   void SetUp() override { testing::require_backend(GetParam()); }
 };
 
-TEST_P(StreamTimeoutTest, ASilentPeerTimesOutAndLaterBytesStillArrive) {
+TEST_P(StreamLimitsTest, ASilentPeerTimesOutAndLaterBytesStillArrive) {
   runtime rt(testing::engine_runtime(GetParam()));
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -46,7 +48,7 @@ TEST_P(StreamTimeoutTest, ASilentPeerTimesOutAndLaterBytesStillArrive) {
   ::close(sv[1]);
 }
 
-TEST_P(StreamTimeoutTest, DataThatArrivedBeatsTheTimeout) {
+TEST_P(StreamLimitsTest, DataThatArrivedBeatsTheTimeout) {
   runtime rt(testing::engine_runtime(GetParam()));
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -62,7 +64,7 @@ TEST_P(StreamTimeoutTest, DataThatArrivedBeatsTheTimeout) {
   ::close(sv[1]);
 }
 
-TEST_P(StreamTimeoutTest, FlushAndDrainToAPeerThatNeverReadsTimeOut) {
+TEST_P(StreamLimitsTest, FlushAndDrainToAPeerThatNeverReadsTimeOut) {
   runtime rt(testing::engine_runtime(GetParam()));
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -78,7 +80,39 @@ TEST_P(StreamTimeoutTest, FlushAndDrainToAPeerThatNeverReadsTimeOut) {
   ::close(sv[1]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StreamTimeoutTest,
+TEST_P(StreamLimitsTest, AFullBacklogPausesReceivingAndLosesNothing) {
+  runtime rt(testing::engine_runtime(GetParam(), 1, 64, 4096));
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  constexpr std::size_t kBytes = 1 << 20;
+  const std::string payload = testing::pattern(kBytes, 5);
+  std::thread writer([&] { testing::send_all_blocking(sv[1], payload); });
+  auto body = [](int fd) -> task<std::string> {
+    engine::stream s(fd);
+    s.set_read_backlog(4);
+    s.set_timeout(10s);
+    engine::pooled first = co_await s.read();  // arms the recv
+    if (first.res <= 0) co_return "first read failed";
+    std::string got(first.buffer.view());
+    first.buffer.reset();
+    // Stop reading until the backlog filled up and receiving paused.
+    for (int i = 0; i < 5000 && s.stats().recv_pauses == 0; ++i) co_await sleep(1ms);
+    if (s.stats().recv_pauses == 0) co_return "never paused";
+    while (got.size() < kBytes) {
+      engine::pooled c = co_await s.read();
+      if (c.res <= 0) co_return "read failed: " + std::to_string(c.res);
+      got.append(c.buffer.view());
+    }
+    co_return got;
+  };
+  const std::string got = rt.block_on(body(sv[0]));
+  writer.join();
+  ::close(sv[1]);
+  EXPECT_EQ(got.size(), kBytes);
+  EXPECT_TRUE(got == payload) << got.substr(0, 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StreamLimitsTest,
                          ::testing::Values(backend_choice::uring, backend_choice::epoll),
                          testing::backend_param_name{});
 
