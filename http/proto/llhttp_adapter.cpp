@@ -1,0 +1,382 @@
+// llhttp_adapter: the one file that includes llhttp.h. It turns llhttp's
+// callbacks into arena slices, enforces the size limits while bytes stream
+// in, pauses llhttp at the two points where feed() must stop (head of a
+// message with a body, end of every message), and maps llhttp's errors to
+// statuses. The rules about a complete head are in parser.cpp.
+//
+// Where llhttp 8.1 is laxer than we want, even compiled in strict mode, the
+// callbacks add the check (each is tested in tests/http/proto/parser_test.cpp):
+//  - it lets "Host : x" through as a field named "Host " (loose build), and
+//    joins obs-fold lines by calling on_header_value twice: both are 400 here.
+//  - it accepts a bare LF after the request line and as the empty line that
+//    ends the head or the trailers, and more than one SP between the parts of
+//    the request line: we check the offsets between the spans it reports.
+//  - its version check passes 0.9 and 2.0 (finish_head answers 505).
+//  - it refuses every method outside its fixed table, so a well-formed but
+//    unknown method (501) is told from garbage (400) by sniff_method().
+#include <algorithm>
+#include <new>
+
+#include "http/proto/ascii.hpp"
+#include "http/proto/parser.hpp"
+#include "llhttp.h"
+
+namespace ringlane::http {
+
+struct llhttp_glue {
+  static request_parser& self(llhttp_t* p) noexcept { return *static_cast<request_parser*>(p->data); }
+  static llhttp_t* ll(request_parser& r) noexcept { return std::launder(reinterpret_cast<llhttp_t*>(r.llhttp_)); }
+
+  // Offset of p from the first byte of the message (see fed_ in parser.hpp).
+  static std::uint64_t offset(const request_parser& r, const char* p) noexcept {
+    return r.fed_ + static_cast<std::uint64_t>(p - r.base_);
+  }
+
+  // Data callbacks report an error by setting the status and returning -1;
+  // llhttp then stops and feed() reads the status.
+  static int stop(request_parser& r, int status, std::string_view reason) noexcept {
+    r.fail(status, reason);
+    return -1;
+  }
+
+  static void append(request_parser& r, request_parser::slice& s, const char* at, std::size_t len) {
+    if (s.len == 0) s.off = static_cast<std::uint32_t>(r.arena_.size());
+    r.arena_.append(at, len);
+    s.len += static_cast<std::uint32_t>(len);
+  }
+
+  static int on_message_begin(llhttp_t* p) noexcept {
+    self(p).in_message_ = true;
+    return 0;
+  }
+
+  static int on_method(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    if (r.method_.len == 0) r.method_begin_ = offset(r, at);
+    append(r, r.method_, at, len);
+    r.method_end_ = offset(r, at + len);
+    return 0;
+  }
+
+  static int on_method_complete(llhttp_t* p) noexcept {
+    self(p).method_done_ = true;
+    return 0;
+  }
+
+  static int on_url(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    const std::uint64_t begin = offset(r, at);
+    if (!r.url_started_ && begin != r.method_end_ + 1) return stop(r, 400, "malformed request line");
+    r.url_started_ = true;
+    r.url_end_ = begin + len;
+    // + " HTTP/1.1": what the line will be at least once the version follows.
+    if (r.url_end_ - r.method_begin_ + 9 > r.limits_.max_request_line) return stop(r, 414, "request line too long");
+    append(r, r.url_, at, len);
+    return 0;
+  }
+
+  static int on_version(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    const std::uint64_t begin = offset(r, at);
+    // llhttp's version span is the "1.1" after " HTTP/".
+    if (!r.version_started_ && begin != r.url_end_ + 6) return stop(r, 400, "malformed request line");
+    r.version_started_ = true;
+    r.version_end_ = begin + len;
+    return 0;
+  }
+
+  static int on_version_complete(llhttp_t* p) noexcept {
+    self(p).line_done_ = true;
+    return 0;
+  }
+
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    const std::uint64_t begin = offset(r, at);
+    if (!r.in_field_) {  // a new field starts
+      r.in_field_ = true;
+      r.value_started_ = false;
+      if (!r.head_done_ && r.fields_.empty() && begin != r.version_end_ + 2)
+        return stop(r, 400, "request line must end in CRLF");
+      if (r.fields_.size() + r.trailer_fields_ >= r.limits_.max_headers) return stop(r, 431, "too many header fields");
+      if (r.head_done_) ++r.trailer_fields_;
+      else r.fields_.emplace_back();
+    }
+    for (std::size_t i = 0; i < len; ++i)  // llhttp's loose build lets "Host :" through
+      if (at[i] == ' ' || at[i] == '\t') return stop(r, 400, "whitespace in field name");
+    return r.head_done_ ? add_trailer_bytes(r, len) : add_head_piece(r, r.fields_.back().name, begin, at, len);
+  }
+
+  static int on_header_field_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    r.in_field_ = false;
+    if (r.head_done_) return add_trailer_bytes(r, 4);  // ": " and CRLF
+    r.fields_.back().value.off = static_cast<std::uint32_t>(r.arena_.size());
+    return 0;
+  }
+
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    const std::uint64_t begin = offset(r, at);
+    // Pieces of one value are contiguous unless llhttp skipped a line break:
+    // that is obs-fold (RFC 9112 5.2), which a server may reject.
+    if (r.value_started_ && begin != r.value_end_) return stop(r, 400, "obs-fold in header");
+    r.value_started_ = true;
+    r.value_end_ = begin + len;
+    for (std::size_t i = 0; i < len; ++i) {
+      const auto c = static_cast<unsigned char>(at[i]);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return stop(r, 400, "control character in header value");
+    }
+    return r.head_done_ ? add_trailer_bytes(r, len) : add_head_piece(r, r.fields_.back().value, begin, at, len);
+  }
+
+  static int on_header_value_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    r.value_started_ = false;
+    if (r.head_done_) return 0;
+    // llhttp strips leading OWS but keeps trailing OWS in the span.
+    request_parser::slice& v = r.fields_.back().value;
+    while (v.len > 0 && (r.arena_[v.off + v.len - 1] == ' ' || r.arena_[v.off + v.len - 1] == '\t')) --v.len;
+    return 0;
+  }
+
+  static int add_head_piece(request_parser& r, request_parser::slice& s, std::uint64_t begin, const char* at,
+                            std::size_t len) {
+    if (begin + len > r.limits_.max_header_bytes) return stop(r, 431, "header section too large");
+    append(r, s, at, len);
+    return 0;
+  }
+
+  static int add_trailer_bytes(request_parser& r, std::size_t len) noexcept {
+    r.trailer_bytes_ += len;
+    if (r.head_size_ + r.trailer_bytes_ > r.limits_.max_header_bytes) return stop(r, 431, "trailer section too large");
+    return 0;
+  }
+
+  static int on_headers_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    r.head_done_ = true;
+    if (!r.line_done_ || r.finish_head(p->http_major, p->http_minor) != 0) {
+      if (!r.line_done_) r.fail(400, "malformed request line");
+      return -1;
+    }
+    // Stop here only if a body follows: a bodyless message goes straight on
+    // to on_message_complete and is delivered as one `complete` event.
+    return r.head_.has_body() ? HPE_PAUSED : 0;
+  }
+
+  static int on_chunk_header(llhttp_t* p) noexcept {
+    request_parser& r = self(p);  // llhttp keeps the chunk size in content_length
+    if (p->content_length > r.body_limit_ - std::min<std::uint64_t>(r.body_total_, r.body_limit_))
+      return stop(r, 413, "chunked body above the body limit");
+    return 0;
+  }
+
+  static int on_body(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    r.body_total_ += len;
+    if (r.body_total_ > r.body_limit_) return stop(r, 413, "body above the body limit");
+    std::string& b = r.body_;
+    if (b.capacity() < b.size() + len + 64) {
+      // Content-Length: one reservation for the whole body. Chunked: double.
+      const std::uint64_t known = r.head_.content_length.value_or(0);
+      b.reserve(std::max<std::size_t>({b.size() + len + 64, 2 * b.capacity(), known + 64}));
+    }
+    b.append(at, len);
+    r.body_appended_ = true;
+    return 0;
+  }
+
+  static int on_message_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    r.complete_ = true;
+    r.in_message_ = false;
+    return HPE_PAUSED;
+  }
+
+  // llhttp has no table entry for this method. Well-formed tokens followed by
+  // SP get 501 (RFC 9110 9.1), anything else 400. `in` continues the method;
+  // sniffed_ counts the token bytes before it.
+  static parse_event sniff_method(request_parser& r, std::string_view in, std::size_t& consumed) noexcept {
+    r.sniffing_ = true;
+    r.in_message_ = true;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const char c = in[i];
+      if (ascii::is_tchar(c)) {
+        if (++r.sniffed_ > r.limits_.max_request_line) return error_at(r, 414, "request line too long", i, consumed);
+      } else if ((c == '\r' || c == '\n') && r.sniffed_ == 0) {
+        continue;  // empty lines before a request (RFC 9112 2.2)
+      } else {
+        const bool token_done = r.sniffed_ > 0 && c == ' ';
+        return error_at(r, token_done ? 501 : 400, token_done ? "method not implemented" : "invalid method", i,
+                        consumed);
+      }
+    }
+    consumed = in.size();
+    return parse_event::need_more;
+  }
+
+  static parse_event error_at(request_parser& r, int status, std::string_view reason, std::size_t pos,
+                              std::size_t& consumed) noexcept {
+    r.fail(status, reason);
+    consumed = pos;
+    return parse_event::error;
+  }
+
+  // The byte `back` places before in[pos], looking into earlier feeds.
+  static char byte_before(const request_parser& r, std::string_view in, std::size_t pos, std::size_t back) noexcept {
+    return pos >= back ? in[pos - back] : r.tail_[2 - (back - pos)];
+  }
+  static bool ends_in_crlf(const request_parser& r, std::string_view in, std::size_t pos) noexcept {
+    return byte_before(r, in, pos, 2) == '\r' && byte_before(r, in, pos, 1) == '\n';
+  }
+  static void keep_tail(request_parser& r, std::string_view in) noexcept {
+    if (in.size() >= 2) {
+      r.tail_[0] = in[in.size() - 2];
+      r.tail_[1] = in.back();
+    } else if (!in.empty()) {
+      r.tail_[0] = r.tail_[1];
+      r.tail_[1] = in.back();
+    }
+  }
+
+  static int map_llhttp_error(request_parser& r, llhttp_t* p, llhttp_errno_t err) noexcept {
+    const char* why = llhttp_get_error_reason(p);
+    const std::string_view reason = why ? std::string_view(why) : std::string_view("malformed request");
+    switch (err) {
+      case HPE_INVALID_VERSION:
+        // Both digits read but not 1.0/1.1 -> 505; "HTTP/1.x" -> 400. The
+        // reason text is the only thing that tells these apart in 8.1.
+        return r.fail(reason == "Invalid HTTP version" ? 505 : 400, reason);
+      case HPE_PAUSED_H2_UPGRADE:  // "PRI * HTTP/2.0": prior-knowledge HTTP/2
+        return r.fail(505, "HTTP/2 not supported");
+      default:
+        return r.fail(400, reason);
+    }
+  }
+
+  static parse_event feed(request_parser& r, std::string_view in, std::size_t& consumed) noexcept {
+    consumed = 0;
+    if (r.status_ != 0) return parse_event::error;
+    if (r.complete_) return parse_event::complete;  // until next()
+    if (r.sniffing_) return sniff_method(r, in, consumed);
+    if (in.empty()) return parse_event::need_more;
+
+    llhttp_t* p = ll(r);
+    p->data = &r;  // the parser may have moved since the last feed
+    r.base_ = in.data();
+    r.body_appended_ = false;
+    if (r.paused_) {
+      llhttp_resume(p);
+      r.paused_ = false;
+    }
+    const llhttp_errno_t err = llhttp_execute(p, in.data(), in.size());
+
+    if (err == HPE_OK) {  // all of `in` used, no pause
+      consumed = in.size();
+      r.fed_ += in.size();
+      keep_tail(r, in);
+      if (!r.head_done_ && r.in_message_) {
+        // Whitespace runs produce no callback; bound them here.
+        if (!r.line_done_ && r.fed_ > r.limits_.max_request_line + 2) return error_at(r, 414, "request line too long", consumed, consumed);
+        if (r.fed_ > r.limits_.max_header_bytes) return error_at(r, 431, "header section too large", consumed, consumed);
+      }
+      return r.body_appended_ ? parse_event::body : parse_event::need_more;
+    }
+
+    const char* pos_ptr = llhttp_get_error_pos(p);
+    const std::size_t pos = pos_ptr ? static_cast<std::size_t>(pos_ptr - in.data()) : 0;
+    consumed = pos;
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+      r.paused_ = err == HPE_PAUSED;
+      if (r.head_done_ && r.head_size_ == 0) {  // the head ended in this feed
+        r.head_size_ = r.fed_ + pos;
+        if (!ends_in_crlf(r, in, pos)) return error_at(r, 400, "header section must end in CRLF", pos, consumed);
+        // Without fields, on_header_field never checked the request line's end.
+        if (r.fields_.empty() && r.head_size_ != r.version_end_ + 4)
+          return error_at(r, 400, "request line must end in CRLF", pos, consumed);
+        if (r.head_size_ > r.limits_.max_header_bytes) return error_at(r, 431, "header section too large", pos, consumed);
+      } else if (r.complete_ && r.head_.chunked && !ends_in_crlf(r, in, pos)) {
+        return error_at(r, 400, "trailer section must end in CRLF", pos, consumed);
+      }
+      r.fed_ += pos;
+      if (r.complete_) return parse_event::complete;
+      return r.body_appended_ ? parse_event::body : parse_event::head;
+    }
+
+    if (r.status_ == 0 && err == HPE_INVALID_METHOD && !r.url_started_) {
+      // llhttp refused the method at `pos`. The token bytes before it are in
+      // method_ (earlier feeds, or all of it once llhttp matched a table entry
+      // as in "GETX") or at the start of this feed (not yet reported).
+      r.sniffed_ = r.method_.len;
+      if (!r.method_done_)
+        for (std::size_t i = 0; i < pos; ++i) r.sniffed_ += in[i] != '\r' && in[i] != '\n';
+      std::size_t used = 0;
+      const parse_event e = sniff_method(r, in.substr(pos), used);
+      consumed = pos + used;
+      return e;
+    }
+    if (r.status_ == 0) map_llhttp_error(r, p, err);
+    return parse_event::error;
+  }
+};
+
+namespace {
+
+// llhttp keeps a pointer to its settings: one static table for all parsers.
+const llhttp_settings_t* settings() noexcept {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t t;
+    llhttp_settings_init(&t);
+    t.on_message_begin = llhttp_glue::on_message_begin;
+    t.on_method = llhttp_glue::on_method;
+    t.on_method_complete = llhttp_glue::on_method_complete;
+    t.on_url = llhttp_glue::on_url;
+    t.on_version = llhttp_glue::on_version;
+    t.on_version_complete = llhttp_glue::on_version_complete;
+    t.on_header_field = llhttp_glue::on_header_field;
+    t.on_header_field_complete = llhttp_glue::on_header_field_complete;
+    t.on_header_value = llhttp_glue::on_header_value;
+    t.on_header_value_complete = llhttp_glue::on_header_value_complete;
+    t.on_headers_complete = llhttp_glue::on_headers_complete;
+    t.on_chunk_header = llhttp_glue::on_chunk_header;
+    t.on_body = llhttp_glue::on_body;
+    t.on_message_complete = llhttp_glue::on_message_complete;
+    // Chunk extensions have no callbacks: llhttp checks their syntax and we
+    // ignore them (RFC 9112 7.1.1).
+    return t;
+  }();
+  return &s;
+}
+
+}  // namespace
+
+static_assert(sizeof(llhttp_t) <= 128 && alignof(llhttp_t) <= 8, "request_parser::llhttp_ is too small");
+
+request_parser::request_parser(const limits& l) : limits_(l), body_limit_(l.max_body) {
+  llhttp_t* p = ::new (static_cast<void*>(llhttp_)) llhttp_t{};
+  llhttp_init(p, HTTP_REQUEST, settings());  // no lenient flags: strict is the default
+  p->data = this;
+}
+
+parse_event request_parser::feed(std::string_view in, std::size_t& consumed) {
+  return llhttp_glue::feed(*this, in, consumed);
+}
+
+void request_parser::next() noexcept {
+  if (status_ != 0) return;  // errors are sticky: the connection closes
+  clear_message();
+  // A fresh start instead of llhttp_resume: after an upgrade or CONNECT llhttp
+  // would only report HPE_PAUSED_UPGRADE again, and whether to go on after
+  // "Connection: close" is the connection's decision, not llhttp's.
+  llhttp_reset(llhttp_glue::ll(*this));
+}
+
+void request_parser::reset() noexcept {
+  status_ = 0;
+  reason_ = {};
+  clear_message();
+  llhttp_reset(llhttp_glue::ll(*this));
+}
+
+}  // namespace ringlane::http

@@ -1,0 +1,222 @@
+// The head rules: what RFC 9110/9112 say about a complete request head, and
+// which status each violation gets. llhttp has checked the syntax by the time
+// finish_head() runs (from its on_headers_complete callback); here we look at
+// meaning: framing (Content-Length vs Transfer-Encoding), Host, the target
+// form, connection persistence. The byte-level side is llhttp_adapter.cpp.
+#include <charconv>
+
+#include "http/proto/ascii.hpp"
+#include "http/proto/parser.hpp"
+#include "http/proto/uri.hpp"
+
+namespace ringlane::http {
+namespace {
+
+// Digits only: no sign, no list ("5, 5"), no spaces (RFC 9110 8.6). llhttp
+// checked this already; parsing again keeps the rule next to its status.
+bool parse_content_length(std::string_view v, std::uint64_t& out) noexcept {
+  if (v.empty()) return false;
+  for (char c : v)
+    if (c < '0' || c > '9') return false;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc{} && end == v.data() + v.size();
+}
+
+// Host is an authority: reg-name, IPv4 or [IPv6], optional :port. Bytes
+// outside those (a '/', '@', '\\', spaces) are how host-confusion attacks
+// start, so they are refused here instead of in every handler.
+bool valid_host(std::string_view h) noexcept {
+  for (char c : h) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-._~!$&'()*+,;=:[]%").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && ascii::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace
+
+int request_parser::fail(int status, std::string_view reason) noexcept {
+  if (status_ == 0) {  // the first error wins; later ones are consequences
+    status_ = status;
+    reason_ = reason;
+  }
+  return status_;
+}
+
+int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept {
+  // llhttp 8.1 lets 0.9 and 2.0 through its version check.
+  if (major != 1 || minor > 1) return fail(505, "HTTP version not supported");
+  head_.version_minor = minor;
+
+  // Reserve room for the decoded path first: it never outgrows the raw target,
+  // so after this no append moves the arena under the views made below.
+  arena_.reserve(arena_.size() + url_.len + 1);
+  const char* a = arena_.data();
+  head_.method = {a + method_.off, method_.len};
+  head_.target = {a + url_.off, url_.len};
+  head_.headers.reserve(fields_.size());
+  for (const raw_field& f : fields_)
+    head_.headers.push_back({{a + f.name.off, f.name.len}, {a + f.value.off, f.value.len}});
+
+  // One pass over the fields for the ones that decide framing and
+  // persistence; the switch on length keeps it to one compare for most.
+  std::size_t hosts = 0, lengths = 0;
+  bool te = false, te_chunked_last = false, te_chunked_twice = false, te_unknown = false;
+  bool conn_close = false, conn_keep_alive = false, conn_upgrade = false, upgrade_header = false;
+  std::uint64_t length = 0;
+  for (const header_field& f : head_.headers) {
+    switch (f.name.size()) {
+      case 4:
+        if (ascii::iequals(f.name, "host")) {
+          ++hosts;
+          head_.host = f.value;
+        }
+        break;
+      case 6:
+        if (ascii::iequals(f.name, "expect") && ascii::iequals(f.value, "100-continue"))
+          head_.expect_continue = minor == 1;  // 1.0 clients never wait (RFC 9110 10.1.1)
+        break;
+      case 7:
+        if (ascii::iequals(f.name, "upgrade")) upgrade_header = true;
+        break;
+      case 10:
+        if (ascii::iequals(f.name, "connection"))
+          ascii::for_each_list_item(f.value, [&](std::string_view t) {
+            conn_close |= ascii::iequals(t, "close");
+            conn_keep_alive |= ascii::iequals(t, "keep-alive");
+            conn_upgrade |= ascii::iequals(t, "upgrade");
+            return true;
+          });
+        break;
+      case 14:
+        if (ascii::iequals(f.name, "content-length")) {
+          if (++lengths > 1 || !parse_content_length(f.value, length))
+            return fail(400, "invalid Content-Length");
+        }
+        break;
+      case 17:
+        if (ascii::iequals(f.name, "transfer-encoding")) {
+          te = true;
+          te_chunked_last = false;  // a later field's codings follow this one's
+          ascii::for_each_list_item(f.value, [&](std::string_view coding) {
+            const bool chunked = ascii::iequals(coding, "chunked");
+            te_chunked_twice |= chunked && te_chunked_last;
+            te_unknown |= !chunked;
+            te_chunked_last = chunked;
+            return true;
+          });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  if (const int s = check_target(head_.method, head_.target)) return s;
+  if (hosts > 1) return fail(400, "more than one Host");
+  if (hosts == 0 && minor == 1) return fail(400, "missing Host");
+  if (!valid_host(head_.host)) return fail(400, "invalid Host");
+
+  // Framing (RFC 9112 6.1-6.3). Any doubt about where the body ends is a
+  // 400: two parsers disagreeing on it is what request smuggling exploits.
+  if (te) {
+    if (minor == 0) return fail(400, "Transfer-Encoding in HTTP/1.0");
+    if (lengths) return fail(400, "Content-Length with Transfer-Encoding");
+    if (!te_chunked_last || te_chunked_twice) return fail(400, "Transfer-Encoding must end in one chunked");
+    if (te_unknown) return fail(501, "unsupported transfer coding");
+    head_.chunked = true;
+  } else if (lengths) {
+    head_.content_length = length;
+    if (length > body_limit_) return fail(413, "Content-Length above the body limit");
+  }
+
+  head_.keep_alive = minor == 1 ? !conn_close : (conn_keep_alive && !conn_close);
+  head_.upgrade = conn_upgrade && upgrade_header;
+  return 0;
+}
+
+// The four request-target forms (RFC 9112 3.2). Sets path, query and, for
+// absolute-form and CONNECT, host (the target's authority overrides Host).
+int request_parser::check_target(std::string_view method, std::string_view target) noexcept {
+  if (target.empty()) return fail(400, "empty request-target");
+  if (target == "*") {
+    if (method != "OPTIONS") return fail(400, "asterisk-form is for OPTIONS only");
+    head_.path = target;
+    return 0;
+  }
+  if (method == "CONNECT") {
+    // authority-form: host:port and nothing else. We do not tunnel; the
+    // handler sees path "" and host = the authority, and decides.
+    const std::size_t colon = target.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == target.size() ||
+        target.find_first_of("/?#@") != std::string_view::npos)
+      return fail(400, "CONNECT needs authority-form");
+    head_.host = target;
+    head_.path = {};
+    return 0;
+  }
+
+  std::string_view rest = target;
+  if (target.front() != '/') {
+    // absolute-form: only our own schemes; a proxy request for ftp:// is 400.
+    std::size_t skip = 0;
+    if (starts_with_nocase(target, "http://")) skip = 7;
+    else if (starts_with_nocase(target, "https://")) skip = 8;
+    else return fail(400, "invalid request-target");
+    rest = target.substr(skip);
+    const std::size_t end = rest.find_first_of("/?#");
+    const std::string_view authority = rest.substr(0, end);
+    if (authority.empty() || authority.find('@') != std::string_view::npos)
+      return fail(400, "invalid authority in request-target");
+    head_.host = authority;
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  }
+
+  const std::size_t q = rest.find_first_of("?#");
+  const std::string_view raw_path = rest.substr(0, q);
+  if (q != std::string_view::npos && rest[q] == '?') {
+    const std::string_view after = rest.substr(q + 1);
+    head_.query = after.substr(0, after.find('#'));
+  }
+  if (raw_path.empty()) {  // "http://host" or "http://host?q"
+    head_.path = "/";
+    return 0;
+  }
+  // Fast path: nothing to decode and no dot-segment -> a view of the target.
+  if (raw_path.find('%') == std::string_view::npos && raw_path.find("/.") == std::string_view::npos) {
+    head_.path = raw_path;
+    return 0;
+  }
+  const std::size_t base = arena_.size();
+  if (!decode_path_append(raw_path, arena_)) return fail(400, "invalid path");
+  head_.path = {arena_.data() + base, arena_.size() - base};
+  return 0;
+}
+
+void request_parser::clear_message() noexcept {
+  arena_.clear();
+  fields_.clear();
+  head_.clear();
+  body_.clear();
+  body_limit_ = limits_.max_body;
+  body_total_ = 0;
+  fed_ = 0;
+  base_ = nullptr;
+  method_ = url_ = {};
+  method_begin_ = method_end_ = url_end_ = version_end_ = value_end_ = 0;
+  head_size_ = trailer_bytes_ = 0;
+  trailer_fields_ = 0;
+  sniffed_ = 0;
+  tail_[0] = tail_[1] = 0;
+  paused_ = in_message_ = false;
+  method_done_ = url_started_ = version_started_ = line_done_ = false;
+  in_field_ = value_started_ = false;
+  head_done_ = complete_ = body_appended_ = sniffing_ = false;
+}
+
+}  // namespace ringlane::http

@@ -1,0 +1,148 @@
+// request_parser: bytes in, one request at a time out.
+//
+// llhttp (8.1, wrapped by llhttp_adapter.cpp, the only file that includes it)
+// does the byte-level state machine; this class adds what llhttp leaves to
+// its user: copying the head out of the caller's buffers, limits, the rules
+// of RFC 9110/9112 that decide a status, and delivering one message at a time.
+//
+// One message at a time. llhttp is paused after the head of a message with
+// a body and after every message end, so feed() stops right there and says
+// how far it got in `consumed`. What follows (body, or pipelined requests) is
+// left in the caller's buffer, to be fed again:
+//
+//   buffer: |GET /a ...\r\n\r\n|POST /b ...\r\n\r\n|hello|GET /c ...
+//   feed    ^------------------^ complete (consumed = 1st request)
+//   next(); feed from there:
+//           ^-------------------^ head (100-continue / streaming decision)
+//   feed    ^-----^ complete, body() == "hello"
+//   next(); feed  ^-- GET /c ... need_more: a partial head is kept in the
+//                                arena, all of `in` is consumed
+//
+// The head is copied, piece by piece as llhttp reports it, into one arena
+// string whose capacity survives next(); views are made only when the head
+// is complete (the arena may move while it grows), so head() does not depend
+// on the caller's buffers. The body goes to its own string, reserved with 64
+// spare bytes for simdjson's padding.
+//
+// Statuses (error(); sticky, the connection must close after the response):
+//   400  malformed request line or header; bare CR/LF, NUL/CTL in a value,
+//        obs-fold, space before ':'; garbage version; method with non-token
+//        bytes; missing Host (1.1) or several; bad/duplicate Content-Length;
+//        Content-Length with Transfer-Encoding; TE in HTTP/1.0; TE whose
+//        final coding is not chunked, or chunked twice; bad chunk syntax;
+//        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
+//        form (CONNECT); bad %-escape, %00 or ".." above root in the path
+//   413  Content-Length above the body limit (at head time), or a chunked
+//        body growing past it
+//   414  request line longer than limits::max_request_line
+//   431  header section (or head + trailers) above max_header_bytes, or more
+//        than max_headers fields (trailers included)
+//   501  TE with a coding other than chunked (we decode no others); an
+//        unknown but well-formed method token ("QUERY", "get")
+//   505  HTTP major version other than 1 (0.9, 2.0, 3.0, PRI preface), or
+//        HTTP/1.2..1.9, which llhttp 8.1 refuses
+//
+// Trailers are checked and counted against the limits, then discarded: the
+// head's views are already handed out, so the arena must not grow under them.
+// Allocation failure terminates (the callbacks are noexcept), as it would
+// in any other part of the request path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/proto/limits.hpp"
+#include "http/proto/request_head.hpp"
+
+namespace ringlane::http {
+
+enum class parse_event { need_more, head, body, complete, error };
+
+class request_parser {
+ public:
+  explicit request_parser(const limits& l = {});
+  request_parser(const request_parser&) = delete;
+  request_parser& operator=(const request_parser&) = delete;
+  // Moving is fine between messages; during one, head()'s views may dangle
+  // (a short arena lives inside the std::string).
+  request_parser(request_parser&&) noexcept = default;
+  request_parser& operator=(request_parser&&) noexcept = default;
+
+  // Parses bytes from `in`; sets `consumed` to how many were used. Bytes after
+  // `consumed` were NOT used (pipelined read-ahead) and must be fed again after next().
+  //  need_more: all of `in` consumed, no event yet.
+  //  head:      the head of a message WITH a body is complete (head() valid); the caller may
+  //             send 100 Continue or switch to streaming; then keeps feeding.
+  //  body:      decoded body bytes were appended to body() (returned when input ran out mid-body).
+  //  complete:  the message ended (for a bodyless message this is returned directly, without
+  //             a separate head event); head() and body() are valid until next().
+  //  error:     the request is invalid; error_status() says which response to send (400, 413,
+  //             414, 431, 501, 505) and the connection must close after it. Sticky until reset.
+  parse_event feed(std::string_view in, std::size_t& consumed);
+  const request_head& head() const noexcept { return head_; }
+  std::string& body() noexcept { return body_; }  // decoded body so far; caller may clear() it to stream
+  void set_body_limit(std::size_t max) noexcept { body_limit_ = max; }  // current message (streaming: SIZE_MAX)
+  int error_status() const noexcept { return status_; }  // 0 when no error
+  std::string_view error_reason() const noexcept { return reason_; }  // short text for logs / the error body
+  bool in_message() const noexcept { return in_message_; }  // bytes of an unfinished message were seen
+  void next() noexcept;   // after complete: ready for the next message (no-op after an error)
+  void reset() noexcept;  // forget everything, errors included (e.g. to reuse for a new connection)
+
+ private:
+  friend struct llhttp_glue;  // llhttp_adapter.cpp: callbacks and feed()
+
+  // A piece of the head as offsets into arena_, which may reallocate while
+  // the head streams in; finish_head() turns them into views.
+  struct slice {
+    std::uint32_t off = 0, len = 0;
+  };
+  struct raw_field {
+    slice name, value;
+  };
+
+  int finish_head(std::uint8_t major, std::uint8_t minor) noexcept;  // parser.cpp: 0 or a status
+  int fail(int status, std::string_view reason) noexcept;           // records; returns status
+  int check_target(std::string_view method, std::string_view target) noexcept;
+  void clear_message() noexcept;
+
+  // llhttp_t lives here as bytes so this header need not include llhttp.h;
+  // llhttp_adapter.cpp checks that it fits.
+  static constexpr std::size_t llhttp_size = 128;
+  alignas(8) unsigned char llhttp_[llhttp_size];
+
+  limits limits_;
+  std::string arena_;              // head bytes of the current message
+  std::vector<raw_field> fields_;  // header fields as arena slices
+  request_head head_;
+  std::string body_;
+  std::size_t body_limit_;
+  std::uint64_t body_total_ = 0;   // decoded body bytes, including any the caller cleared
+
+  // Where llhttp is, as offsets from the message's first byte. A message
+  // always starts at the beginning of a feed (we pause at its predecessor's
+  // end), so offset(p) = fed_ + (p - base_) for any p in the current feed.
+  std::uint64_t fed_ = 0;          // bytes of this message in earlier feeds
+  const char* base_ = nullptr;     // first byte of the current feed
+  slice method_, url_;
+  std::uint64_t method_begin_ = 0, method_end_ = 0, url_end_ = 0, version_end_ = 0;
+  std::uint64_t value_end_ = 0;    // end of the last value piece (obs-fold check)
+  std::uint64_t head_size_ = 0;    // 0 until the head is complete
+  std::uint64_t trailer_bytes_ = 0;
+  std::size_t trailer_fields_ = 0;
+  std::size_t sniffed_ = 0;        // method bytes seen while classifying a bad method
+  char tail_[2] = {0, 0};          // last two bytes of earlier feeds (CRLF checks)
+
+  std::string_view reason_;
+  int status_ = 0;
+  bool paused_ = false;            // llhttp is paused and needs llhttp_resume
+  bool in_message_ = false;
+  bool method_done_ = false, url_started_ = false, version_started_ = false, line_done_ = false;
+  bool in_field_ = false, value_started_ = false;
+  bool head_done_ = false, complete_ = false, body_appended_ = false;
+  bool sniffing_ = false;          // llhttp refused the method: classify it ourselves
+};
+
+}  // namespace ringlane::http

@@ -1,0 +1,32 @@
+#include "http/proto/request_head.hpp"
+
+#include "http/proto/ascii.hpp"
+
+namespace ringlane::http {
+
+// A linear scan: requests carry a dozen fields or so, and a scan over a
+// contiguous vector beats building a map for every request.
+std::string_view request_head::header(std::string_view name) const noexcept {
+  for (const header_field& f : headers)
+    if (ascii::iequals(f.name, name)) return f.value;
+  return {};
+}
+
+bool request_head::has_header(std::string_view name) const noexcept {
+  for (const header_field& f : headers)
+    if (ascii::iequals(f.name, name)) return true;
+  return false;
+}
+
+void request_head::clear() noexcept {
+  headers.clear();
+  method = target = path = query = host = {};
+  version_minor = 1;
+  content_length.reset();
+  chunked = false;
+  keep_alive = true;
+  expect_continue = false;
+  upgrade = false;
+}
+
+}  // namespace ringlane::http

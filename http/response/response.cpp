@@ -1,0 +1,115 @@
+// response.cpp -- see response.hpp.
+#include "http/response/response.hpp"
+
+#include <cassert>
+#include <cstring>
+
+#include "http/response/ascii.hpp"
+
+namespace ringlane::http {
+
+bool valid_field(std::string_view name, std::string_view value) noexcept {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!is_token_char(c)) return false;
+  }
+  // Only the three bytes that can break the framing are refused; other
+  // control bytes are invalid HTTP too but harmless to the message.
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+std::ptrdiff_t response::find(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    const field& x = fields_[i];
+    if (ascii_iequals(std::string_view(bytes_.data() + x.name_at, x.name_len), name)) {
+      return static_cast<std::ptrdiff_t>(i);
+    }
+  }
+  return -1;
+}
+
+void response::append(std::string_view name, std::string_view value) {
+  // Offsets are taken before appending, and std::string::append copes with
+  // a source that aliases bytes_ (r.header("a", r.header("b"))).
+  field x{};
+  x.name_at = static_cast<std::uint32_t>(bytes_.size());
+  x.name_len = static_cast<std::uint32_t>(name.size());
+  bytes_.append(name);
+  x.value_at = static_cast<std::uint32_t>(bytes_.size());
+  x.value_len = static_cast<std::uint32_t>(value.size());
+  bytes_.append(value);
+  fields_.push_back(x);
+}
+
+response& response::add_header(std::string_view name, std::string_view value) {
+  if (!valid_field(name, value)) {
+    assert(!"response header with an invalid name or a CR/LF/NUL in its value");
+    return *this;
+  }
+  append(name, value);
+  return *this;
+}
+
+response& response::header(std::string_view name, std::string_view value) {
+  if (!valid_field(name, value)) {
+    assert(!"response header with an invalid name or a CR/LF/NUL in its value");
+    return *this;
+  }
+  std::ptrdiff_t at = find(name);
+  if (at < 0) {
+    append(name, value);
+    return *this;
+  }
+  field& x = fields_[static_cast<std::size_t>(at)];
+  if (value.size() <= x.value_len) {
+    // memmove: `value` may be a view of these very bytes.
+    std::memmove(bytes_.data() + x.value_at, value.data(), value.size());
+  } else {
+    x.value_at = static_cast<std::uint32_t>(bytes_.size());
+    bytes_.append(value);
+  }
+  x.value_len = static_cast<std::uint32_t>(value.size());
+  // "Sets" means one field: drop any later ones added with add_header().
+  std::size_t keep = static_cast<std::size_t>(at) + 1;
+  for (std::size_t i = keep; i < fields_.size(); ++i) {
+    const field& y = fields_[i];
+    if (!ascii_iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
+      fields_[keep++] = y;
+    }
+  }
+  fields_.resize(keep);
+  return *this;
+}
+
+std::string_view response::header(std::string_view name) const noexcept {
+  std::ptrdiff_t at = find(name);
+  if (at < 0) return {};
+  const field& x = fields_[static_cast<std::size_t>(at)];
+  return {bytes_.data() + x.value_at, x.value_len};
+}
+
+bool response::has_header(std::string_view name) const noexcept { return find(name) >= 0; }
+
+bool response::remove_header(std::string_view name) noexcept {
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    const field& y = fields_[i];
+    if (!ascii_iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
+      fields_[keep++] = y;
+    }
+  }
+  bool removed = keep != fields_.size();
+  fields_.resize(keep);
+  return removed;
+}
+
+std::size_t response::header_bytes() const noexcept {
+  std::size_t n = 0;
+  for (const field& x : fields_) n += x.name_len + x.value_len + 4;  // ": " and CRLF
+  return n;
+}
+
+}  // namespace ringlane::http

@@ -1,0 +1,178 @@
+// Tests for http/response/response.hpp: the field store (set, append,
+// replace, remove, case-insensitivity), injection refusal, and reuse.
+#include "http/response/response.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/response/status.hpp"
+
+namespace ringlane::http {
+namespace {
+
+using fields = std::vector<std::pair<std::string, std::string>>;
+
+fields all_fields(const response& r) {
+  fields out;
+  r.for_each_header([&](std::string_view n, std::string_view v) { out.emplace_back(n, v); });
+  return out;
+}
+
+TEST(Response, StartsAs200WithNothingElse) {
+  response r;
+  EXPECT_EQ(r.status(), 200);
+  EXPECT_EQ(r.header_count(), 0u);
+  EXPECT_EQ(r.body(), "");
+  EXPECT_EQ(r.header("content-type"), "");
+  EXPECT_FALSE(r.has_header("content-type"));
+}
+
+TEST(Response, SettersChain) {
+  response r;
+  r.status(201).content_type("application/json").body("{}");
+  EXPECT_EQ(r.status(), 201);
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+  EXPECT_EQ(r.body(), "{}");
+}
+
+TEST(Response, HeaderLookupIgnoresCase) {
+  response r;
+  r.header("X-Request-Id", "abc");
+  EXPECT_EQ(r.header("x-request-id"), "abc");
+  EXPECT_EQ(r.header("X-REQUEST-ID"), "abc");
+  EXPECT_TRUE(r.has_header("x-Request-id"));
+  EXPECT_FALSE(r.has_header("x-request"));
+}
+
+TEST(Response, HeaderReplacesInPlaceKeepingOrder) {
+  response r;
+  r.header("a", "1").header("b", "2").header("c", "3");
+  r.header("B", "a much longer value than before");
+  r.header("a", "x");  // shorter: written over the old bytes
+  EXPECT_EQ(all_fields(r), (fields{{"a", "x"}, {"b", "a much longer value than before"}, {"c", "3"}}));
+}
+
+TEST(Response, AddHeaderAppendsDuplicatesInOrder) {
+  response r;
+  r.add_header("Set-Cookie", "a=1").add_header("Vary", "Accept").add_header("set-cookie", "b=2");
+  EXPECT_EQ(all_fields(r),
+            (fields{{"Set-Cookie", "a=1"}, {"Vary", "Accept"}, {"set-cookie", "b=2"}}));
+  EXPECT_EQ(r.header("set-cookie"), "a=1");  // the first one
+}
+
+TEST(Response, HeaderCollapsesDuplicatesIntoOne) {
+  response r;
+  r.add_header("set-cookie", "a=1").add_header("x", "y").add_header("set-cookie", "b=2");
+  r.header("Set-Cookie", "c=3");
+  EXPECT_EQ(all_fields(r), (fields{{"set-cookie", "c=3"}, {"x", "y"}}));
+}
+
+TEST(Response, RemoveHeaderRemovesEveryMatch) {
+  response r;
+  r.add_header("a", "1").add_header("b", "2").add_header("A", "3");
+  EXPECT_TRUE(r.remove_header("a"));
+  EXPECT_EQ(all_fields(r), (fields{{"b", "2"}}));
+  EXPECT_FALSE(r.remove_header("a"));
+}
+
+TEST(Response, ValueMayAliasTheResponseItself) {
+  response r;
+  r.header("a", "first value");
+  r.header("b", r.header("a"));            // appended from its own bytes
+  r.header("a", r.header("b").substr(6));  // shorter, overlapping copy
+  EXPECT_EQ(r.header("a"), "value");
+  EXPECT_EQ(r.header("b"), "first value");
+}
+
+TEST(Response, EmptyValueIsAllowed) {
+  response r;
+  r.header("x-empty", "");
+  EXPECT_TRUE(r.has_header("x-empty"));
+  EXPECT_EQ(r.header("x-empty"), "");
+}
+
+TEST(Response, BodyTakesRvalueStrings) {
+  response r;
+  std::string big(1000, 'x');
+  const char* data = big.data();
+  r.body(std::move(big));
+  EXPECT_EQ(r.body().data(), data);  // moved, not copied
+  r.body() += "y";
+  EXPECT_EQ(r.body().size(), 1001u);
+}
+
+TEST(Response, ClearKeepsCapacity) {
+  response r;
+  for (int i = 0; i < 8; ++i) r.add_header("x-field-" + std::to_string(i), std::string(40, 'v'));
+  r.body(std::string(500, 'b'));
+  r.status(404);
+  std::size_t body_cap = r.body().capacity();
+  r.clear();
+  EXPECT_EQ(r.status(), 200);
+  EXPECT_EQ(r.header_count(), 0u);
+  EXPECT_EQ(r.body(), "");
+  EXPECT_EQ(r.body().capacity(), body_cap);
+}
+
+TEST(Response, HeaderBytesCountsTheWireForm) {
+  response r;
+  r.header("ab", "cde").header("f", "");
+  EXPECT_EQ(r.header_bytes(), std::string("ab: cde\r\nf: \r\n").size());
+}
+
+// Response splitting: a CR, LF or NUL in a value, or a non-token name, must
+// never be stored. Debug builds assert (it is a caller bug); release builds
+// ignore the call.
+TEST(ResponseDeathTest, InjectionIsRefused) {
+  const std::pair<std::string, std::string> bad[] = {
+      {"x", "a\r\nSet-Cookie: evil=1"},
+      {"x", "a\nb"},
+      {"x", "a\rb"},
+      {"x", std::string("a\0b", 3)},
+      {"x\r\ny", "v"},
+      {"bad name", "v"},
+      {"colon:", "v"},
+      {"", "v"},
+  };
+  for (const auto& [name, value] : bad) {
+    response r;
+    EXPECT_DEBUG_DEATH(r.header(name, value), "invalid name") << name;
+    EXPECT_DEBUG_DEATH(r.add_header(name, value), "invalid name") << name;
+#ifdef NDEBUG
+    EXPECT_EQ(r.header_count(), 0u) << name;
+#endif
+  }
+  EXPECT_TRUE(valid_field("x", "tab\tand obs-text \xff are fine"));
+  EXPECT_FALSE(valid_field("x", "a\nb"));
+}
+
+TEST(ResponseDeathTest, RefusedSetLeavesTheOldValue) {
+#ifdef NDEBUG
+  response r;
+  r.header("location", "/ok");
+  r.header("location", "/x\r\nevil: 1");
+  EXPECT_EQ(r.header("location"), "/ok");
+#else
+  GTEST_SKIP() << "asserts in debug builds";
+#endif
+}
+
+TEST(Status, ReasonPhrases) {
+  EXPECT_EQ(reason_phrase(200), "OK");
+  EXPECT_EQ(reason_phrase(204), "No Content");
+  EXPECT_EQ(reason_phrase(404), "Not Found");
+  EXPECT_EQ(reason_phrase(413), "Content Too Large");
+  EXPECT_EQ(reason_phrase(422), "Unprocessable Content");
+  EXPECT_EQ(reason_phrase(429), "Too Many Requests");
+  EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
+  EXPECT_EQ(reason_phrase(505), "HTTP Version Not Supported");
+  EXPECT_EQ(reason_phrase(306), "Unknown");
+  EXPECT_EQ(reason_phrase(799), "Unknown");
+  EXPECT_EQ(reason_phrase(-1), "Unknown");
+}
+
+}  // namespace
+}  // namespace ringlane::http
