@@ -65,7 +65,9 @@ std::vector<piece> split_pattern(std::string_view pattern) {
     if (end == std::string_view::npos) end = pattern.size();
     std::string_view name = pattern.substr(i + 1, end - i - 1);
     if (name.empty()) reject(pattern, "a parameter needs a name");
-    if (name.find_first_of(":*") != std::string_view::npos) reject(pattern, "':' or '*' inside a parameter name");
+    if (name.find_first_of(":*") != std::string_view::npos) {
+      reject(pattern, "':' or '*' inside a parameter name");
+    }
     if (c == '*' && end != pattern.size()) reject(pattern, "a wildcard must be the last segment");
     for (const piece& p : pieces) {
       if (p.type != piece_fixed && p.text == name) reject(pattern, "a parameter name is used twice");

@@ -91,7 +91,8 @@ TEST(JsonBody, GrammarErrorsSurfaceOnAccess) {
 TEST(JsonBody, ReusedForManyBodies) {
   json_body j;
   for (int i = 0; i < 100; ++i) {
-    std::string body = std::string(R"({"n":)") + std::to_string(i) + std::string(static_cast<std::size_t>(i), ' ') + "}";
+    std::string body = R"({"n":)";
+    body.append(std::to_string(i)).append(static_cast<std::size_t>(i), ' ').append("}");
     if (i % 2) body.shrink_to_fit();  // alternate the two paths
     ASSERT_EQ(j.parse(body), simdjson::SUCCESS) << i;
     std::uint64_t n = 0;

@@ -122,7 +122,9 @@ TEST(JsonWriter, DeepNestingUpToTheLimit) {
     expect.append("[").append(std::to_string(i)).append(",");
   }
   expect.pop_back();
-  for (unsigned i = 0; i < json_writer::max_depth; ++i) expect += (i + 1 < json_writer::max_depth) ? "],-1" : "]-1";
+  for (unsigned i = 0; i < json_writer::max_depth; ++i) {
+    expect += (i + 1 < json_writer::max_depth) ? "],-1" : "]-1";
+  }
   EXPECT_EQ(out, expect);  // the top level has no commas: -1 follows directly
 }
 
