@@ -22,16 +22,20 @@ bool parse_content_length(std::string_view v, std::uint64_t& out) noexcept {
   return ec == std::errc{} && end == v.data() + v.size();
 }
 
-// Host is an authority: reg-name, IPv4 or [IPv6], optional :port. Bytes
-// outside those (a '/', '@', '\\', spaces) are how host-confusion attacks
-// start, so they are refused here instead of in every handler.
+// Host is an authority; bytes outside one (a '/', '@', '\\', spaces) are how
+// host-confusion attacks start, so they are refused here, not in handlers.
 bool valid_host(std::string_view h) noexcept {
-  for (char c : h) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("-._~!$&'()*+,;=:[]%").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
+  for (char c : h)
+    if (!ascii::is_host_char(c)) return false;
   return true;
+}
+
+// Index of the first '?' or '#' (npos if none). string_view::find_first_of
+// would search the two-byte set once per byte of the target.
+std::size_t find_query_or_fragment(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '?' || s[i] == '#') return i;
+  return std::string_view::npos;
 }
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
@@ -177,7 +181,7 @@ int request_parser::check_target(std::string_view method, std::string_view targe
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   }
 
-  const std::size_t q = rest.find_first_of("?#");
+  const std::size_t q = find_query_or_fragment(rest);
   const std::string_view raw_path = rest.substr(0, q);
   if (q != std::string_view::npos && rest[q] == '?') {
     const std::string_view after = rest.substr(q + 1);
