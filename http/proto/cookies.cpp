@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "http/proto/ascii.hpp"
+#include "http/ascii.hpp"
 
 namespace ringlane::http {
 namespace {

@@ -20,7 +20,7 @@
 #include <cstring>
 #include <new>
 
-#include "http/proto/ascii.hpp"
+#include "http/ascii.hpp"
 #include "http/proto/parser.hpp"
 #include "llhttp.h"
 

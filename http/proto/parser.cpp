@@ -5,7 +5,7 @@
 // form, connection persistence. The byte-level side is llhttp_adapter.cpp.
 #include <charconv>
 
-#include "http/proto/ascii.hpp"
+#include "http/ascii.hpp"
 #include "http/proto/parser.hpp"
 #include "http/proto/uri.hpp"
 

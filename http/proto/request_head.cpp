@@ -1,6 +1,6 @@
 #include "http/proto/request_head.hpp"
 
-#include "http/proto/ascii.hpp"
+#include "http/ascii.hpp"
 
 namespace ringlane::http {
 

@@ -4,14 +4,14 @@
 #include <cassert>
 #include <cstring>
 
-#include "http/response/ascii.hpp"
+#include "http/ascii.hpp"
 
 namespace ringlane::http {
 
 bool valid_field(std::string_view name, std::string_view value) noexcept {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!is_token_char(c)) return false;
+    if (!ascii::is_tchar(c)) return false;
   }
   // Only the three bytes that can break the framing are refused; other
   // control bytes are invalid HTTP too but harmless to the message.
@@ -24,7 +24,7 @@ bool valid_field(std::string_view name, std::string_view value) noexcept {
 std::ptrdiff_t response::find(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     const field& x = fields_[i];
-    if (ascii_iequals(std::string_view(bytes_.data() + x.name_at, x.name_len), name)) {
+    if (ascii::iequals(std::string_view(bytes_.data() + x.name_at, x.name_len), name)) {
       return static_cast<std::ptrdiff_t>(i);
     }
   }
@@ -76,7 +76,7 @@ response& response::header(std::string_view name, std::string_view value) {
   std::size_t keep = static_cast<std::size_t>(at) + 1;
   for (std::size_t i = keep; i < fields_.size(); ++i) {
     const field& y = fields_[i];
-    if (!ascii_iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
+    if (!ascii::iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
       fields_[keep++] = y;
     }
   }
@@ -97,7 +97,7 @@ bool response::remove_header(std::string_view name) noexcept {
   std::size_t keep = 0;
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     const field& y = fields_[i];
-    if (!ascii_iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
+    if (!ascii::iequals(std::string_view(bytes_.data() + y.name_at, y.name_len), name)) {
       fields_[keep++] = y;
     }
   }

@@ -70,7 +70,7 @@ class response {
   std::string& body() noexcept { return body_; }
   const std::string& body() const noexcept { return body_; }
 
-  response& content_type(std::string_view v) { return header("content-type", v); }
+  response& content_type(std::string_view v) { return header("Content-Type", v); }
 
   // f(std::string_view name, std::string_view value) for every field, in
   // insertion order (a replaced field keeps its place).

@@ -8,7 +8,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "http/response/ascii.hpp"
+#include "http/ascii.hpp"
 #include "http/response/date_cache.hpp"
 #include "http/response/status.hpp"
 
@@ -78,22 +78,22 @@ char* put_user_fields(char* p, const response& r, bool drop_connection, unsigned
     // Dispatch on length first: most names match none of these sizes.
     switch (name.size()) {
       case 4:
-        if (ascii_iequals(name, "date")) seen |= seen_date;
+        if (ascii::iequals(name, "date")) seen |= seen_date;
         break;
       case 6:
-        if (ascii_iequals(name, "server")) seen |= seen_server;
+        if (ascii::iequals(name, "server")) seen |= seen_server;
         break;
       case 10:
-        if (ascii_iequals(name, "connection")) {
+        if (ascii::iequals(name, "connection")) {
           if (drop_connection) return;
           seen |= seen_connection;
         }
         break;
       case 14:
-        if (ascii_iequals(name, "content-length")) return;
+        if (ascii::iequals(name, "content-length")) return;
         break;
       case 17:
-        if (ascii_iequals(name, "transfer-encoding")) return;
+        if (ascii::iequals(name, "transfer-encoding")) return;
         break;
       default:
         break;

@@ -1,0 +1,179 @@
+// connection.cpp -- one connection's loop: bytes in, one request at a time
+// through the parser, the handler, responses out.
+//
+//   read ──> chunk (pool buffer) ──> parser.feed ──> complete? ──> dispatch ──> response
+//    ^                                  │ need_more                  (handler)   appended to
+//    │                                  v                                        the stream's
+//    └──────── flush (one send for every response this chunk produced) <──────── out buffer
+//
+// Pipelining: one chunk may hold many requests. Each is answered in turn and
+// the responses pile up in the stream's out buffer; they leave in one send
+// when the chunk is used up. Bytes of later requests are never dropped:
+// while a handler runs they are moved out of the pool buffer into `carry`
+// (so a slow handler does not pin receive memory), and parsed next.
+//
+// Timers: the stream's one timer is re-armed for what we wait on -- the
+// header timeout while a request head is incomplete (and for the first
+// one), the body timeout while its body arrives, the idle timeout between
+// requests, the write timeout while a send must complete.
+#include "http/server/connection.hpp"
+
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+
+#include "engine/net/stream.hpp"
+#include "http/proto/parser.hpp"
+#include "http/response/serialize.hpp"
+#include "http/server/context.hpp"
+#include "http/server/dispatch.hpp"
+#include "runtime/time/sleep.hpp"
+
+namespace ringlane::http::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+void tune_socket(int fd, const options& o) noexcept {
+  if (o.nodelay) {
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  if (o.linger >= 0) {
+    const ::linger l{1, o.linger};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+}
+
+// Registers the connection in its worker's slot for as long as it lives.
+struct slot_membership {
+  worker_slot& slot;
+  conn_link& link;
+  slot_membership(worker_slot& s, conn_link& l) noexcept : slot(s), link(l) { slot.add(link); }
+  ~slot_membership() { slot.remove(link); }
+};
+
+// After a response that ends the connection: send it all, then stop
+// sending and read (and discard) what the client still sends for a short
+// while, so that closing does not reset the connection under the response
+// (nginx's lingering close).
+task<void> close_gracefully(engine::stream& s, const options& o) {
+  s.set_timeout(o.timeouts.write);
+  if (const std::int32_t e = co_await s.drain(); e < 0) co_return;
+  s.shutdown_write();
+  s.set_timeout(2s);
+  std::size_t discarded = 0;
+  while (discarded < (1u << 20)) {
+    engine::pooled c = co_await s.read();
+    if (c.res <= 0) break;
+    discarded += static_cast<std::size_t>(c.res);
+  }
+}
+
+}  // namespace
+
+task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot& slot) {
+  const options& o = c.opts;
+  tune_socket(fd, o);
+  engine::stream s(fd);
+  conn_link link;
+  link.stream = &s;
+  slot_membership member(slot, link);
+
+  request_parser parser(o.limits);
+  context ctx(s, o, peer);
+  engine::pooled chunk{0, {}};  // the pool buffer `in` points into, if any
+  std::string carry;          // unparsed bytes moved out of a pool buffer
+  std::string_view in;        // bytes not yet parsed
+  std::uint32_t served = 0;
+  bool head_done = false;     // the current message's head was parsed
+
+  for (;;) {
+    if (in.empty()) {
+      chunk.buffer.reset();
+      carry.clear();
+      // Everything this input produced leaves in one send.
+      if (s.queued() > 0) {
+        s.set_timeout(o.timeouts.write);
+        const std::int32_t e = co_await s.flush();
+        if (e < 0) co_return;
+      }
+      const bool between = !parser.in_message();
+      if (between && c.draining.load(std::memory_order_relaxed)) break;
+      s.set_timeout(!between ? (head_done ? o.timeouts.body : o.timeouts.header)
+                             : (served == 0 ? o.timeouts.header : o.timeouts.idle));
+      link.idle = between;
+      chunk = co_await s.read();
+      link.idle = false;
+      if (chunk.res == -ETIMEDOUT) {
+        // A request that started but stalled gets a 408; an idle one is just closed.
+        if (!between && !c.draining.load(std::memory_order_relaxed)) {
+          write_error(s.queue_buffer(), 408);
+          co_await close_gracefully(s, o);
+        }
+        co_return;
+      }
+      if (chunk.res <= 0) co_return;  // EOF or reset: nothing to answer
+      in = chunk.buffer.view();
+    }
+
+    std::size_t used = 0;
+    const parse_event ev = parser.feed(in, used);
+    in.remove_prefix(used);
+    switch (ev) {
+      case parse_event::need_more:
+      case parse_event::body:
+        continue;
+      case parse_event::head:
+        head_done = true;
+        if (parser.head().expect_continue && parser.head().version_minor >= 1) {
+          // RFC 9110 10.1.1: the client waits for this before sending the body.
+          s.queue_buffer().append("HTTP/1.1 100 Continue\r\n\r\n");
+          s.set_timeout(o.timeouts.write);
+          if (const std::int32_t e = co_await s.flush(); e < 0) co_return;
+        }
+        continue;
+      case parse_event::error:
+        write_error(s.queue_buffer(), parser.error_status());
+        co_await close_gracefully(s, o);
+        co_return;
+      case parse_event::complete:
+        break;
+    }
+
+    // One whole request. Keep the read-ahead out of the pool while the
+    // handler runs (it may take long; the bytes are small and rare).
+    head_done = false;
+    if (!in.empty() && chunk.buffer) {
+      carry.assign(in);
+      in = carry;
+      chunk.buffer.reset();
+    } else if (in.empty()) {
+      chunk.buffer.reset();
+    }
+    ++served;
+    ++slot.requests;
+    ctx.begin(parser.head(), parser.body());
+    const bool last = o.keepalive_requests != 0 && served >= o.keepalive_requests;
+    if (last) ctx.close_after();
+    ctx.set_draining(c.draining.load(std::memory_order_relaxed));
+    co_await dispatch(ctx, c);
+    const bool keep = ctx.keep_alive();
+    parser.next();
+    if (!keep) {
+      co_await close_gracefully(s, o);
+      co_return;
+    }
+    // Many pipelined responses waiting: send them before parsing more.
+    if (s.queued() >= engine::stream::high_water / 4) {
+      s.set_timeout(o.timeouts.write);
+      if (const std::int32_t e = co_await s.flush(); e < 0) co_return;
+    }
+  }
+  // Drained while idle: nothing owed to the client.
+}
+
+}  // namespace ringlane::http::detail

@@ -1,0 +1,131 @@
+#include "http/server/context.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "engine/net/stream.hpp"
+#include "http/proto/cookies.hpp"
+#include "http/proto/query.hpp"
+#include "http/response/serialize.hpp"
+#include "http/server/options.hpp"
+
+namespace ringlane::http {
+
+context::context(engine::stream& s, const options& opts, sockaddr_storage& peer) noexcept
+    : stream_(&s), opts_(&opts), peer_(&peer) {}
+
+void context::begin(const request_head& head, std::string& body) noexcept {
+  head_ = &head;
+  body_ = &body;
+  params_.clear();
+  response_.clear();
+  data_.clear();
+  sent_ = sent::nothing;
+  close_after_ = false;
+}
+
+bool context::keep_alive() const noexcept {
+  return head_->keep_alive && !close_after_ && !draining_ && !gone_ && sent_ != sent::raw;
+}
+
+std::optional<std::string> context::query(std::string_view name) const { return query_value(head_->query, name); }
+
+std::optional<std::string_view> context::cookie(std::string_view name) const noexcept {
+  return cookie_value(head_->header("cookie"), name);
+}
+
+std::string context::client_address() const {
+  char ip[INET6_ADDRSTRLEN] = {};
+  if (peer_->ss_family == AF_UNSPEC) {
+    // Multishot accept does not report the peer: ask the socket once.
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if (::getpeername(stream_->fd(), reinterpret_cast<sockaddr*>(&a), &len) == 0) *peer_ = a;
+  }
+  // Built by appends: GCC 12 warns falsely (-Wrestrict) on chained operator+.
+  std::string out;
+  std::uint16_t port;
+  if (peer_->ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(peer_);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    out.append("[").append(ip).append("]");
+    port = ntohs(a->sin6_port);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(peer_);
+    ::inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    out.append(ip);
+    port = ntohs(a->sin_port);
+  }
+  out.append(":").append(std::to_string(port));
+  return out;
+}
+
+void context::set_data(std::string key, std::any value) {
+  for (auto& [k, v] : data_) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  data_.emplace_back(std::move(key), std::move(value));
+}
+
+std::any* context::data(std::string_view key) noexcept {
+  for (auto& [k, v] : data_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+// Hands what is queued to the kernel, bounded by the write timeout.
+task<bool> context::flush_now() {
+  if (gone_) co_return false;
+  stream_->set_timeout(opts_->timeouts.write);
+  const std::int32_t e = co_await stream_->flush();
+  if (e < 0) gone_ = true;
+  co_return !gone_;
+}
+
+task<bool> context::send() {
+  if (sent_ != sent::nothing) co_return false;
+  sent_ = sent::whole;
+  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
+                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  write_response(stream_->queue_buffer(), response_, w);
+  co_return co_await flush_now();
+}
+
+task<bool> context::start_stream(int status, std::string_view content_type) {
+  if (sent_ != sent::nothing) co_return false;
+  response_.status(status);
+  if (!content_type.empty()) response_.content_type(content_type);
+  // HTTP/1.0 has no chunked coding: the body runs until we close.
+  if (head_->version_minor == 0) close_after_ = true;
+  sent_ = sent::chunked;
+  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
+                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  write_stream_head(stream_->queue_buffer(), response_, w);
+  co_return co_await flush_now();
+}
+
+task<bool> context::send_chunk(std::string_view data) {
+  if (sent_ != sent::chunked || gone_) co_return false;
+  if (head_->method == "HEAD" || data.empty()) co_return true;
+  if (head_->version_minor == 0) {
+    stream_->queue_buffer().append(data);
+  } else {
+    write_chunk(stream_->queue_buffer(), data);
+  }
+  co_return co_await flush_now();
+}
+
+task<bool> context::send_raw(std::string_view bytes) {
+  if (sent_ != sent::nothing && sent_ != sent::raw) co_return false;
+  sent_ = sent::raw;
+  stream_->queue_buffer().append(bytes);
+  co_return co_await flush_now();
+}
+
+}  // namespace ringlane::http

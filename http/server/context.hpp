@@ -1,0 +1,132 @@
+// context.hpp -- one request and its response, as a handler sees them.
+//
+//   task<> user(http::context& ctx) {
+//     std::string_view id = ctx.param("id");            // route /users/:id
+//     auto page = ctx.query("page");                     // ?page=2 -> "2" (decoded)
+//     ctx.response().status(200).content_type("application/json").body(...);
+//     co_return;                                         // sent when the handler returns
+//   }
+//
+// The response is sent when the handler returns, unless the handler sent
+// it earlier: send() (the whole response now; the handler may go on
+// working), start_stream()/send_chunk() (chunked streaming; the last chunk
+// is written when the handler returns), or send_raw() (the handler writes
+// its own framing; the connection closes afterwards).
+//
+// hyperlane's Context, method by method:
+//   set_response_status_code(c)    ctx.response().status(c)
+//   set_response_header(n, v)      ctx.response().header(n, v)
+//   set_response_body(b)           ctx.response().body(b)
+//   send()                         co_await ctx.send()
+//   set_response_body(b).send_body()   co_await ctx.send_chunk(b)   (after start_stream)
+//   get_request_body()             ctx.body()
+//   get_request_header(n)          ctx.header(n)
+//   get_route_param(n)             ctx.param(n)
+//   get_request_query(n)           ctx.query(n)
+//   get_socket_addr()              ctx.client_address()
+//   closed()                       ctx.close_after()
+//
+// A context lives as long as its connection and is reused per request; the
+// views it hands out are valid until the handler returns.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <any>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/proto/request_head.hpp"
+#include "http/response/response.hpp"
+#include "http/router/router.hpp"
+#include "runtime/task/task.hpp"
+
+namespace ringlane::engine {
+class stream;
+}
+
+namespace ringlane::http {
+
+struct options;
+
+class context {
+ public:
+  context(engine::stream& s, const options& opts, sockaddr_storage& peer) noexcept;
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+
+  // ---- the request ----
+  const request_head& request() const noexcept { return *head_; }
+  std::string_view method() const noexcept { return head_->method; }
+  std::string_view target() const noexcept { return head_->target; }
+  std::string_view path() const noexcept { return head_->path; }
+  std::string_view query() const noexcept { return head_->query; }     // raw
+  std::optional<std::string> query(std::string_view name) const;      // first value, decoded
+  std::string_view header(std::string_view name) const noexcept { return head_->header(name); }
+  const std::vector<header_field>& headers() const noexcept { return head_->headers; }
+  std::optional<std::string_view> cookie(std::string_view name) const noexcept;
+  std::string_view body() const noexcept { return *body_; }          // the whole (decoded) body
+  const std::string& body_string() const noexcept { return *body_; } // for in-place JSON parsing
+  std::string_view param(std::string_view name) const noexcept { return params_.get(name); }
+  const route_params& params() const noexcept { return params_; }
+  std::string client_address() const;                                  // "127.0.0.1:51234", "[::1]:51234"
+
+  // ---- the response ----
+  http::response& response() noexcept { return response_; }
+  // Sends the response now (status, headers, body); the handler may go on
+  // working, nothing more is sent when it returns. False: the client is gone.
+  task<bool> send();
+  // Starts a chunked response (HTTP/1.0 clients: raw body, then close).
+  // Headers set on response() so far are sent with it.
+  task<bool> start_stream(int status = 200, std::string_view content_type = "text/plain");
+  // One chunk; false once the client is gone (stop producing).
+  task<bool> send_chunk(std::string_view data);
+  // Bytes as they are: the handler frames its own response. The connection
+  // closes after the handler returns.
+  task<bool> send_raw(std::string_view bytes);
+  // Close the connection after this response (sends Connection: close).
+  void close_after() noexcept { close_after_ = true; }
+  bool client_gone() const noexcept { return gone_; }
+
+  // ---- per-request user data (middleware -> handler) ----
+  void set_data(std::string key, std::any value);
+  std::any* data(std::string_view key) noexcept;
+  template <class T>
+  T* data_as(std::string_view key) noexcept {
+    std::any* a = data(key);
+    return a ? std::any_cast<T>(a) : nullptr;
+  }
+
+  // ---- for the connection loop (not for handlers) ----
+  enum class sent : std::uint8_t { nothing, whole, chunked, raw };
+  void begin(const request_head& head, std::string& body) noexcept;
+  route_params& params_for_routing() noexcept { return params_; }
+  engine::stream& stream() noexcept { return *stream_; }
+  sent what_was_sent() const noexcept { return sent_; }
+  bool wants_close() const noexcept { return close_after_; }
+  void set_draining(bool d) noexcept { draining_ = d; }
+  bool keep_alive() const noexcept;
+  void mark_gone() noexcept { gone_ = true; }
+
+ private:
+  task<bool> flush_now();
+
+  engine::stream* stream_;
+  const options* opts_;
+  sockaddr_storage* peer_;  // filled lazily by client_address()
+  const request_head* head_ = nullptr;
+  std::string* body_ = nullptr;
+  route_params params_;
+  http::response response_;
+  std::vector<std::pair<std::string, std::any>> data_;
+  sent sent_ = sent::nothing;
+  bool close_after_ = false;
+  bool gone_ = false;
+  bool draining_ = false;
+};
+
+}  // namespace ringlane::http

@@ -1,0 +1,66 @@
+// core.hpp -- what every connection of one server shares (internal).
+//
+//   server ──owns──> core: options, router + routes, global middleware,
+//                          draining flag, one slot per worker
+//   slot (per worker, touched only by that worker): the live connections,
+//        so that a drain can find the idle ones and close them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <vector>
+
+#include "http/router/router.hpp"
+#include "http/server/handler.hpp"
+#include "http/server/options.hpp"
+
+namespace ringlane::engine {
+class stream;
+}
+
+namespace ringlane::http::detail {
+
+struct route_entry {
+  http::handler handler;
+  middleware_list middleware;
+};
+
+// A connection as its worker's slot sees it (lives in the connection's frame).
+struct conn_link {
+  conn_link* prev = this;
+  conn_link* next = this;
+  engine::stream* stream = nullptr;
+  bool idle = true;  // waiting between requests: a drain may close it now
+};
+
+struct worker_slot {
+  conn_link live;            // sentinel of the list of live connections
+  std::size_t count = 0;
+  std::uint64_t accepted = 0, rejected = 0, requests = 0;
+
+  void add(conn_link& c) noexcept {
+    c.next = &live;
+    c.prev = live.prev;
+    live.prev->next = &c;
+    live.prev = &c;
+    ++count;
+  }
+  void remove(conn_link& c) noexcept {
+    c.prev->next = c.next;
+    c.next->prev = c.prev;
+    c.prev = c.next = &c;
+    --count;
+  }
+};
+
+struct core {
+  options opts;
+  router routes;
+  std::vector<route_entry> entries;  // router ids index this
+  middleware_list global;
+  std::atomic<bool> draining{false};
+  std::vector<worker_slot> slots;    // one per worker
+  std::size_t max_per_worker = 0;
+};
+
+}  // namespace ringlane::http::detail

@@ -1,0 +1,162 @@
+#include "http/server/dispatch.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "engine/net/stream.hpp"
+#include "http/ascii.hpp"
+#include "http/response/serialize.hpp"
+#include "http/response/status.hpp"
+#include "http/server/context.hpp"
+#include "runtime/combinators/timeout.hpp"
+
+namespace ringlane::http::detail {
+namespace {
+
+std::string what_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// Something went wrong inside user code: a 500 if we still can, else end
+// the connection (a stream already started cannot change its status).
+void fail(context& ctx, int status, const std::string& why) {
+  std::fprintf(stderr, "ringlane: %.*s %.*s: %d (%s)\n", static_cast<int>(ctx.method().size()), ctx.method().data(),
+               static_cast<int>(ctx.target().size()), ctx.target().data(), status, why.c_str());
+  if (ctx.what_was_sent() == context::sent::nothing) {
+    ctx.response().clear();
+    ctx.response().status(status).content_type("text/plain").body(std::string(reason_phrase(status)));
+  } else {
+    ctx.close_after();
+  }
+}
+
+// Runs one step of user code; an exception becomes a 500.
+template <class F>
+task<bool> guarded(context& ctx, F&& step) {
+  std::exception_ptr err;
+  bool go = true;
+  try {
+    go = co_await step();
+  } catch (...) {
+    err = std::current_exception();
+  }
+  if (err) {
+    fail(ctx, 500, what_of(err));
+    co_return false;
+  }
+  co_return go;
+}
+
+// The handler, under the handler deadline if one is set; an exception or a
+// missed deadline becomes an error response.
+task<void> call_handler(context& ctx, const route_entry& route, const options& o) {
+  std::exception_ptr err;
+  bool late = false;
+  try {
+    if (o.timeouts.handler.count() <= 0) {
+      co_await route.handler(ctx);
+    } else {
+      auto finished = co_await timeout(o.timeouts.handler, route.handler(ctx));
+      late = !finished;
+    }
+  } catch (...) {
+    err = std::current_exception();
+  }
+  if (err) fail(ctx, 500, what_of(err));
+  if (late) fail(ctx, 503, "handler deadline passed");
+}
+
+void not_routed(context& ctx, core& c, router::outcome why) {
+  response& r = ctx.response();
+  if (why == router::outcome::method_not_allowed) {
+    r.status(405).header("allow", c.routes.allowed(ctx.path())).content_type("text/plain").body("Method Not Allowed");
+  } else {
+    r.status(404).content_type("text/plain").body("Not Found");
+  }
+}
+
+}  // namespace
+
+task<void> dispatch(context& ctx, core& c) {
+  const router::match_result m = c.routes.match(ctx.method(), ctx.path(), ctx.params_for_routing());
+  const route_entry* route = m.result == router::outcome::found ? &c.entries[m.id] : nullptr;
+
+  // Fast path: no middleware anywhere.
+  if (c.global.empty() && (!route || route->middleware.empty())) {
+    if (route) {
+      co_await call_handler(ctx, *route, c.opts);
+    } else {
+      not_routed(ctx, c, m.result);
+    }
+  } else {
+    std::size_t ran_global = 0, ran_route = 0;
+    bool go = true;
+    for (const middleware& mw : c.global) {
+      ++ran_global;
+      if (mw.before) go = co_await guarded(ctx, [&]() { return mw.before(ctx); });
+      if (!go) break;
+    }
+    if (go && route) {
+      for (const middleware& mw : route->middleware) {
+        ++ran_route;
+        if (mw.before) go = co_await guarded(ctx, [&]() { return mw.before(ctx); });
+        if (!go) break;
+      }
+    }
+    if (go) {
+      if (route) {
+        co_await call_handler(ctx, *route, c.opts);
+      } else {
+        not_routed(ctx, c, m.result);
+      }
+    }
+    for (std::size_t i = ran_route; i-- > 0;) {
+      const middleware& mw = route->middleware[i];
+      if (mw.after) co_await guarded(ctx, [&]() -> task<bool> {
+        co_await mw.after(ctx);
+        co_return true;
+      });
+    }
+    for (std::size_t i = ran_global; i-- > 0;) {
+      const middleware& mw = c.global[i];
+      if (mw.after) co_await guarded(ctx, [&]() -> task<bool> {
+        co_await mw.after(ctx);
+        co_return true;
+      });
+    }
+  }
+
+  // Whatever the handler did not send itself goes out now -- telling the
+  // client to go when a drain began while the handler ran.
+  ctx.set_draining(c.draining.load(std::memory_order_relaxed));
+  // A handler that set "Connection: close" itself gets what it asked for.
+  if (const std::string_view conn = ctx.response().header("connection"); !conn.empty()) {
+    const bool no_close = ascii::for_each_list_item(conn, [](std::string_view t) { return !ascii::iequals(t, "close"); });
+    if (!no_close) ctx.close_after();
+  }
+  engine::stream& s = ctx.stream();
+  switch (ctx.what_was_sent()) {
+    case context::sent::nothing: {
+      const write_options w{.keep_alive = ctx.keep_alive(), .head_request = ctx.method() == "HEAD",
+                            .server = c.opts.server_name, .version_minor = ctx.request().version_minor};
+      write_response(s.queue_buffer(), ctx.response(), w);
+      break;
+    }
+    case context::sent::chunked:
+      if (ctx.method() != "HEAD" && ctx.request().version_minor >= 1 && !ctx.client_gone())
+        write_last_chunk(s.queue_buffer());
+      break;
+    case context::sent::whole:
+    case context::sent::raw:
+      break;
+  }
+}
+
+}  // namespace ringlane::http::detail

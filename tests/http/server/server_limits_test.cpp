@@ -1,0 +1,155 @@
+// The server under pressure, on both backends: slowloris and idle
+// timeouts, a handler deadline, the connection limit, 2,000 idle
+// keep-alive connections, and a graceful drain while clients are busy.
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "tests/http/support/http_client.hpp"
+#include "tests/http/support/test_server.hpp"
+
+namespace ringlane {
+namespace {
+
+using namespace std::chrono_literals;
+using engine::backend_choice;
+using testing::http_conn;
+
+class ServerLimitsTest : public ::testing::TestWithParam<backend_choice> {
+ protected:
+  void SetUp() override { testing::require_backend(GetParam()); }
+  http::options opts(std::uint32_t workers = 1) const { return testing::test_options(GetParam(), workers); }
+};
+
+TEST_P(ServerLimitsTest, ASlowlorisClientIsCutOffByTheHeaderTimeout) {
+  http::options o = opts();
+  o.timeouts.header = 200ms;
+  auto srv = testing::start_test_server(o);
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "));  // ... and nothing more
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // bounded, not a timing claim
+}
+
+TEST_P(ServerLimitsTest, AnIdleKeepAliveConnectionIsClosedSilently) {
+  http::options o = opts();
+  o.timeouts.idle = 100ms;
+  auto srv = testing::start_test_server(o);
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.read_reply());
+  EXPECT_TRUE(c.closed_by_peer());  // no 408 for a connection between requests
+}
+
+TEST_P(ServerLimitsTest, AHandlerPastItsDeadlineGets503) {
+  http::options o = opts();
+  o.timeouts.handler = 50ms;
+  auto srv = testing::start_test_server(o);
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /slow?ms=5000 HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  auto r2 = c.read_reply();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 200);
+  EXPECT_EQ(r2->body, "slow");
+}
+
+TEST_P(ServerLimitsTest, ConnectionsOverTheLimitAreClosedAtAccept) {
+  http::options o = opts();
+  o.max_connections = 2;
+  auto srv = testing::start_test_server(o);
+  http_conn a(srv->port()), b(srv->port());
+  for (http_conn* c : {&a, &b}) {
+    ASSERT_TRUE(c->send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c->read_reply());
+  }
+  http_conn third(srv->port());
+  ASSERT_TRUE(third.ok());  // the kernel completes the handshake ...
+  third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(third.read_reply());  // ... and we close it unanswered
+}
+
+TEST_P(ServerLimitsTest, TwoThousandIdleConnectionsAreAllStillServed) {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < 4500) {
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 8192);
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (lim.rlim_cur < 4500) GTEST_SKIP() << "RLIMIT_NOFILE too low for 2,000 connections: " << lim.rlim_cur;
+  auto srv = testing::start_test_server(opts(2));
+  std::vector<std::unique_ptr<http_conn>> conns;
+  for (int i = 0; i < 2000; ++i) {
+    conns.push_back(std::make_unique<http_conn>(srv->port()));
+    ASSERT_TRUE(conns.back()->ok()) << i;
+  }
+  int served = 0;
+  for (auto& c : conns) {
+    ASSERT_TRUE(c->send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = c->read_reply();
+    served += r && r->status == 200;
+  }
+  EXPECT_EQ(served, 2000);
+}
+
+TEST_P(ServerLimitsTest, GracefulDrainFinishesInFlightWorkAndClosesIdleConnections) {
+  auto srv = testing::start_test_server(opts(2));
+  // An idle keep-alive connection and one with a request in flight.
+  http_conn idle(srv->port());
+  ASSERT_TRUE(idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(idle.read_reply());
+  http_conn busy(srv->port());
+  ASSERT_TRUE(busy.send("GET /slow?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n"));
+
+  // Clients hammering while the drain starts: every reply they get is whole.
+  std::atomic<bool> stop{false};
+  std::atomic<int> whole{0}, broken{0};
+  std::vector<std::thread> load;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&, port = srv->port()] {
+      while (!stop.load()) {
+        http_conn c(port, 5);
+        if (!c.ok()) return;  // listener closed: the drain has begun
+        for (int i = 0; i < 50; ++i) {
+          if (!c.send("GET /n/5 HTTP/1.1\r\nHost: x\r\n\r\n")) break;
+          auto r = c.read_reply();
+          if (!r) break;  // closed between requests: allowed
+          if (r->status == 200 && r->body == "5") {
+            ++whole;
+          } else {
+            ++broken;
+          }
+          if (r->header("connection") == "close") break;
+        }
+      }
+    });
+  }
+  while (whole.load() < 200) std::this_thread::yield();  // load is flowing (bounded by the 10 s socket timeouts)
+  std::thread stopper([&] { srv->stop(); });
+  auto r = busy.read_reply();  // the in-flight request completes ...
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "slow");
+  EXPECT_EQ(r->header("connection"), "close");  // ... and is told the connection ends
+  EXPECT_TRUE(idle.closed_by_peer());
+  stopper.join();
+  stop.store(true);
+  for (auto& t : load) t.join();
+  EXPECT_EQ(broken.load(), 0);
+  EXPECT_GE(whole.load(), 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServerLimitsTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
+                         testing::backend_param_name{});
+
+}  // namespace
+}  // namespace ringlane

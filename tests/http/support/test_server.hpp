@@ -1,0 +1,82 @@
+// test_server.hpp -- an in-process http::server on a free loopback port, on
+// a chosen backend, with the handlers the integration tests talk to.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "http/server/server.hpp"
+#include "runtime/time/sleep.hpp"
+#include "tests/engine/support.hpp"
+
+namespace ringlane::testing {
+
+inline http::options test_options(engine::backend_choice b, std::uint32_t workers = 1) {
+  http::options o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.workers = workers;
+  o.backend = b;
+  o.buffers = 256;
+  o.log = false;
+  return o;
+}
+
+namespace handlers {
+
+inline task<void> hello(http::context& ctx) {
+  ctx.response().content_type("text/plain").body("Hello, World!");
+  co_return;
+}
+
+inline task<void> echo(http::context& ctx) {
+  ctx.response().content_type("application/octet-stream").body(ctx.body());
+  co_return;
+}
+
+// /n/:i -> "i" (tells pipelined replies apart)
+inline task<void> number(http::context& ctx) {
+  ctx.response().body(ctx.param("i"));
+  co_return;
+}
+
+inline task<void> boom(http::context&) {
+  throw std::runtime_error("boom");
+  co_return;
+}
+
+// /stream?n=K -> K chunks "chunk i\n"
+inline task<void> stream(http::context& ctx) {
+  const int n = std::stoi(ctx.query("n").value_or("10"));
+  const bool started = co_await ctx.start_stream(200, "text/plain");
+  if (!started) co_return;
+  for (int i = 0; i < n; ++i) {
+    const bool ok = co_await ctx.send_chunk("chunk " + std::to_string(i) + "\n");
+    if (!ok) co_return;
+  }
+}
+
+inline task<void> slow(http::context& ctx) {
+  co_await sleep(std::chrono::milliseconds(std::stoi(ctx.query("ms").value_or("100"))));
+  ctx.response().body("slow");
+}
+
+}  // namespace handlers
+
+// A started server with every test route; stopped (drained) on destruction.
+inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
+  auto s = std::make_unique<http::server>(o);
+  s->get("/", handlers::hello);
+  s->post("/echo", handlers::echo);
+  s->put("/echo", handlers::echo);
+  s->get("/n/:i", handlers::number);
+  s->get("/boom", handlers::boom);
+  s->get("/stream", handlers::stream);
+  s->get("/slow", handlers::slow);
+  s->start();
+  return s;
+}
+
+}  // namespace ringlane::testing
