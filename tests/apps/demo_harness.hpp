@@ -48,14 +48,16 @@ inline std::string demo_binary() {
   return p;
 }
 
-// apps/demo on 127.0.0.1, any free port, 2 workers, the given backend.
+// An app (apps/demo by default) on 127.0.0.1, any free port, 2 workers,
+// the given backend, plus `extra` arguments.
 class demo_process {
  public:
-  explicit demo_process(const std::string& backend) {
+  explicit demo_process(const std::string& backend) : demo_process(demo_binary(), backend) {}
+  demo_process(const std::string& bin, const std::string& backend, const std::vector<std::string>& extra = {}) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    const std::string bin = demo_binary();
     std::vector<std::string> args = {bin, "--host", "127.0.0.1", "--port", "0", "--workers", "2", "--backend", backend};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -286,14 +288,17 @@ class http_client {
     return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
   }
 
- private:
+  // Raw bytes (pipelined batches, byte-by-byte requests).
   void send_all(std::string_view data) {
     while (!data.empty()) {
       const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
       data.remove_prefix(static_cast<std::size_t>(n));
     }
   }
+
+ private:
   void need_more(const char* what) {
     char tmp[16384];
     const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
