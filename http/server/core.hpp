@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "http/router/router.hpp"
@@ -58,6 +60,8 @@ struct core {
   router routes;
   std::vector<route_entry> entries;  // router ids index this
   middleware_list global;
+  std::set<std::string> methods{"OPTIONS"};  // every method with a route
+  std::string all_methods = "OPTIONS";       // the same, as an Allow value (OPTIONS *)
   std::atomic<bool> draining{false};
   std::vector<worker_slot> slots;    // one per worker
   std::size_t max_per_worker = 0;

@@ -75,8 +75,20 @@ task<void> call_handler(context& ctx, const route_entry& route, const options& o
 
 void not_routed(context& ctx, core& c, router::outcome why) {
   response& r = ctx.response();
+  // OPTIONS without a route of its own: what the path (or, for "*", the
+  // server) supports, as RFC 9110 9.3.7 describes.
+  if (ctx.method() == "OPTIONS") {
+    if (ctx.path() == "*") {
+      r.status(204).header("Allow", c.all_methods);
+      return;
+    }
+    if (why == router::outcome::method_not_allowed) {
+      r.status(204).header("Allow", c.routes.allowed(ctx.path()) + ", OPTIONS");
+      return;
+    }
+  }
   if (why == router::outcome::method_not_allowed) {
-    r.status(405).header("allow", c.routes.allowed(ctx.path())).content_type("text/plain").body("Method Not Allowed");
+    r.status(405).header("Allow", c.routes.allowed(ctx.path())).content_type("text/plain").body("Method Not Allowed");
   } else {
     r.status(404).content_type("text/plain").body("Not Found");
   }

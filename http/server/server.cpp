@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -76,6 +77,12 @@ server& server::route(std::string_view method, std::string_view pattern, handler
   if (running_) throw std::logic_error("routes are fixed once the server started");
   core_->routes.add(method, pattern, core_->entries.size());
   core_->entries.push_back({std::move(h), std::move(mw)});
+  // For OPTIONS *: every routed method, sorted, HEAD with GET, OPTIONS always.
+  std::set<std::string>& ms = core_->methods;
+  ms.emplace(method);
+  if (method == "GET") ms.emplace("HEAD");
+  core_->all_methods.clear();
+  for (const std::string& m : ms) core_->all_methods += (core_->all_methods.empty() ? "" : ", ") + m;
   return *this;
 }
 

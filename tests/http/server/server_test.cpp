@@ -167,6 +167,21 @@ TEST_P(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_EQ(r2->header("allow"), "POST, PUT");
 }
 
+TEST_P(ServerTest, OptionsListsWhatAPathAndTheServerSupport) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("OPTIONS /echo HTTP/1.1\r\nHost: x\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 204);
+  EXPECT_EQ(r->header("allow"), "POST, PUT, OPTIONS");
+  EXPECT_FALSE(r->has("content-length"));
+  auto r2 = c.read_reply();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 204);
+  EXPECT_EQ(r2->header("allow"), "GET, HEAD, OPTIONS, POST, PUT");
+}
+
 TEST_P(ServerTest, AThrowingHandlerGets500AndTheConnectionSurvives) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
