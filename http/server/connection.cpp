@@ -79,6 +79,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
   const options& o = c.opts;
   tune_socket(fd, o);
   engine::stream s(fd);
+  s.set_read_backlog(o.read_backlog);
   conn_link link;
   link.stream = &s;
   slot_membership member(slot, link);

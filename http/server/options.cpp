@@ -102,6 +102,10 @@ const std::vector<option_row>& table() {
        [](options& o, std::string_view v) {
          o.buffer_size = narrow<std::uint32_t>(parse_size(v, "buffer-size"), "buffer-size");
        }},
+      {"read-backlog", "unread receive buffers per connection before receiving pauses",
+       [](options& o, std::string_view v) {
+         o.read_backlog = narrow<std::uint32_t>(parse_number(v, "read-backlog"), "read-backlog");
+       }},
       {"max-connections", "open connections over all workers",
        [](options& o, std::string_view v) { o.max_connections = parse_size(v, "max-connections"); }},
       {"keepalive-requests", "requests per connection (0 = unlimited)",

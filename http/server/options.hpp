@@ -39,6 +39,8 @@ struct options {
   int linger = -1;                    // SO_LINGER seconds; -1 = system default (off)
   std::uint32_t buffers = 1024;       // receive buffers per worker
   std::uint32_t buffer_size = 16384;  // bytes per receive buffer
+  std::uint32_t read_backlog = 16;    // received buffers a connection may leave unread (pipelined
+                                      // backlog); beyond it receiving pauses (TCP pushes back)
   std::size_t max_connections = 100'000;  // over all workers; more are closed at accept
   std::uint32_t keepalive_requests = 0;   // requests per connection before close; 0 = unlimited
   http::limits limits;
