@@ -367,11 +367,19 @@ parse_event request_parser::feed(std::string_view in, std::size_t& consumed) {
 
 void request_parser::next() noexcept {
   if (status_ != 0) return;  // errors are sticky: the connection closes
+  llhttp_t* p = llhttp_glue::ll(*this);
+  // The common case -- a kept-alive message that llhttp paused at its end --
+  // just resumes: llhttp is already at the start of the next message. After
+  // an upgrade, CONNECT or "Connection: close" llhttp would refuse more
+  // bytes (HPE_PAUSED_UPGRADE, HPE_CLOSED_CONNECTION), and whether to go on
+  // is the connection's decision, not llhttp's: those start afresh.
+  const bool resume = paused_ && p->upgrade == 0 && llhttp_should_keep_alive(p) != 0;
   clear_message();
-  // A fresh start instead of llhttp_resume: after an upgrade or CONNECT llhttp
-  // would only report HPE_PAUSED_UPGRADE again, and whether to go on after
-  // "Connection: close" is the connection's decision, not llhttp's.
-  llhttp_reset(llhttp_glue::ll(*this));
+  if (resume) {
+    paused_ = true;  // llhttp_resume at the next feed
+  } else {
+    llhttp_reset(p);
+  }
 }
 
 void request_parser::reset() noexcept {

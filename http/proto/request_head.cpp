@@ -20,7 +20,13 @@ bool request_head::has_header(std::string_view name) const noexcept {
 
 void request_head::clear() noexcept {
   headers.clear();
-  method = target = path = query = host = {};
+  // One store per field: a chained `a = b = {}` makes GCC build the empty
+  // view in memory and load it back (a store-forwarding stall per request).
+  method = std::string_view();
+  target = std::string_view();
+  path = std::string_view();
+  query = std::string_view();
+  host = std::string_view();
   version_minor = 1;
   content_length.reset();
   chunked = false;

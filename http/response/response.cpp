@@ -2,6 +2,7 @@
 #include "http/response/response.hpp"
 
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 
 #include "http/ascii.hpp"
@@ -15,8 +16,10 @@ bool valid_field(std::string_view name, std::string_view value) noexcept {
   }
   // Only the three bytes that can break the framing are refused; other
   // control bytes are invalid HTTP too but harmless to the message.
+  constexpr std::uint32_t bad = (1u << '\0') | (1u << '\n') | (1u << '\r');
   for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= '\r' && ((bad >> u) & 1u)) return false;
   }
   return true;
 }

@@ -161,7 +161,19 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
     const bool last = o.keepalive_requests != 0 && served >= o.keepalive_requests;
     if (last) ctx.close_after();
     ctx.set_draining(c.draining.load(std::memory_order_relaxed));
-    co_await dispatch(ctx, c);
+    const routed r = route_request(ctx, c);
+    if (r.plain) {
+      std::exception_ptr err;
+      try {
+        co_await r.route->handler(ctx);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      if (err) handler_failed(ctx, err);
+    } else {
+      co_await dispatch(ctx, c, r);
+    }
+    finish_response(ctx, c);
     const bool keep = ctx.keep_alive();
     parser.next();
     if (!keep) {

@@ -96,11 +96,18 @@ void not_routed(context& ctx, core& c, router::outcome why) {
 
 }  // namespace
 
-task<void> dispatch(context& ctx, core& c) {
+routed route_request(context& ctx, core& c) noexcept {
   const router::match_result m = c.routes.match(ctx.method(), ctx.path(), ctx.params_for_routing());
-  const route_entry* route = m.result == router::outcome::found ? &c.entries[m.id] : nullptr;
+  routed r{m.result == router::outcome::found ? &c.entries[m.id] : nullptr, m.result, false};
+  r.plain = r.route && r.route->middleware.empty() && c.global.empty() && c.opts.timeouts.handler.count() <= 0;
+  return r;
+}
 
-  // Fast path: no middleware anywhere.
+void handler_failed(context& ctx, const std::exception_ptr& e) { fail(ctx, 500, what_of(e)); }
+
+task<void> dispatch(context& ctx, core& c, routed r) {
+  const route_entry* route = r.route;
+  const router::match_result m{r.outcome, 0};
   if (c.global.empty() && (!route || route->middleware.empty())) {
     if (route) {
       co_await call_handler(ctx, *route, c.opts);
@@ -145,6 +152,9 @@ task<void> dispatch(context& ctx, core& c) {
     }
   }
 
+}
+
+void finish_response(context& ctx, core& c) {
   // Whatever the handler did not send itself goes out now -- telling the
   // client to go when a drain began while the handler ran.
   ctx.set_draining(c.draining.load(std::memory_order_relaxed));

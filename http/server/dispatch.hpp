@@ -2,6 +2,8 @@
 // stream's out buffer (internal; see handler.hpp for the order).
 #pragma once
 
+#include <exception>
+
 #include "http/server/core.hpp"
 #include "runtime/task/task.hpp"
 
@@ -11,9 +13,25 @@ class context;
 
 namespace ringlane::http::detail {
 
-// Routes, runs middleware and the handler, turns exceptions into 500s and
-// a missed handler deadline into 503, then writes the response (or the
-// last chunk of a stream) unless the handler already sent it.
-task<void> dispatch(context& ctx, core& c);
+// The route for a request, and whether it is plain: no middleware, no
+// handler deadline -- then the connection calls the handler itself (one
+// coroutine frame per request instead of three).
+struct routed {
+  const route_entry* route;  // null: 404/405/OPTIONS
+  router::outcome outcome;
+  bool plain;
+};
+routed route_request(context& ctx, core& c) noexcept;
+
+// The general path: middleware, the handler under its deadline (503),
+// 404/405/OPTIONS answers; exceptions become 500s.
+task<void> dispatch(context& ctx, core& c, routed r);
+
+// A plain handler threw: a 500 (or a close, once streaming) and a log line.
+void handler_failed(context& ctx, const std::exception_ptr& e);
+
+// Writes the response (or the last chunk of a stream) unless the handler
+// already sent it; honours a drain and a handler's "Connection: close".
+void finish_response(context& ctx, core& c);
 
 }  // namespace ringlane::http::detail
