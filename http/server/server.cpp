@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -67,6 +68,19 @@ const std::vector<std::string_view>& common_methods() {
   return m;
 }
 
+// Every connection is a descriptor: lift the soft RLIMIT_NOFILE to the hard
+// limit (what Go's runtime and nginx's worker_rlimit_nofile do), so the
+// default 1,024 of many shells does not cap a server built for 100,000.
+void raise_descriptor_limit(const options& o) noexcept {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) == 0 && o.log)
+    std::fprintf(stderr, "ringlane: descriptor limit raised from %llu to %llu\n", static_cast<unsigned long long>(before),
+                 static_cast<unsigned long long>(lim.rlim_max));
+}
+
 }  // namespace
 
 server::server(options o) : core_(std::make_unique<detail::core>()) { core_->opts = std::move(o); }
@@ -113,6 +127,8 @@ void server::start() {
   c.slots = std::vector<detail::worker_slot>(workers);
   c.max_per_worker = std::max<std::size_t>(1, o.max_connections / workers);
   if (o.access_log) c.global.insert(c.global.begin(), access_log());
+
+  raise_descriptor_limit(o);
 
   // Listeners first: a busy port fails here, before any thread starts.
   std::vector<int> fds;
