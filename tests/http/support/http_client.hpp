@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/engine/support.hpp"
+
 namespace ringlane::testing {
 
 struct http_reply {
@@ -42,25 +44,13 @@ struct http_reply {
 
 class http_conn {
  public:
-  explicit http_conn(std::uint16_t port, int timeout_s = 10) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  explicit http_conn(std::uint16_t port, int timeout_s = 10) : fd_(connect_client(port)) {
+    if (fd_ < 0) return;
     timeval tv{timeout_s, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int rc;
-    do {
-      rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
   }
   ~http_conn() {
     if (fd_ >= 0) ::close(fd_);
