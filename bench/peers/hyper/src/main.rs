@@ -3,6 +3,10 @@
 //! answering every request with 200 "Hello, World!". hyper adds the
 //! Content-Length and Date headers itself; keep-alive and pipelining are
 //! hyper's defaults.
+//!
+//! RINGLANE_HYPER_PIPELINE_FLUSH=1 turns on hyper's (experimental, off by
+//! default) http1_pipeline_flush, which writes the responses to a pipelined
+//! batch with one flush instead of one per response.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -37,7 +41,12 @@ fn main() {
             eprintln!("bind {}: {}", addr, e);
             std::process::exit(1);
         });
-        let server = builder.http1_only(true).tcp_nodelay(true).serve(make_svc);
+        let pipeline_flush = std::env::var("RINGLANE_HYPER_PIPELINE_FLUSH").map_or(false, |v| v == "1");
+        let server = builder
+            .http1_only(true)
+            .http1_pipeline_flush(pipeline_flush)
+            .tcp_nodelay(true)
+            .serve(make_svc);
         if let Err(e) = server.await {
             eprintln!("server: {}", e);
             std::process::exit(1);
