@@ -250,7 +250,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     if a.command == "micro":
         import micro
-        return micro.run(a, build_ringlane, log)
+        return micro.run(a, build_ringlane, machine_lines(), log)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(a.out) if a.out else REPO / "bench" / "results" / f"{stamp}-{a.scenario}"
     out.mkdir(parents=True, exist_ok=True)
