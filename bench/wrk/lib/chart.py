@@ -56,7 +56,7 @@ def draw(out_png: Path, title: str, panels: list[Panel], log) -> bool:
              "set yrange [0:*]",
              "set datafile separator '\\t'",
              "set datafile missing '?'",
-             "set key top right"]
+             "set format y '%.6g'"]
     for i, panel in enumerate(panels):
         data = work / f"chart-{i}.tsv"
         with open(data, "w") as f:
@@ -68,9 +68,10 @@ def draw(out_png: Path, title: str, panels: list[Panel], log) -> bool:
         for k in range(n):
             col = k + 2
             using = f"{col}:xtic(1)" if k == 0 else f"{col}"
-            ttl = "title columnheader" if n > 1 else "notitle"
-            plots.append(f"{_q(str(data))} using {using} {ttl}")
+            plots.append(f"{_q(str(data))} using {using} title columnheader")
         lines.append(f"set title {_q(panel.title)}")
+        lines.append(f"set xrange [-0.6:{len(panel.values) - 0.4}]")
+        lines.append("set key below" if n > 1 else "set key off")
         lines.append("plot " + ", ".join(plots))
     lines.append("unset multiplot")
     script = work / "chart.gp"

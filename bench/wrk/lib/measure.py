@@ -252,7 +252,9 @@ def parse_wrk(out: str) -> dict:
     for pct, key in (("50", "p50_us"), ("75", "p75_us"), ("90", "p90_us"), ("99", "p99_us")):
         m = re.search(rf"^\s*{pct}(?:\.0+)?%\s+(\S+)", out, re.M)
         if m:
-            r[key] = to_us(m.group(1))
+            # wrk prints 0.00us for the upper percentiles of pipelined runs
+            # (it times only one response per batch); a 0 is not a latency.
+            r[key] = to_us(m.group(1)) or None
     m = re.search(r"^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h)", out, re.M)
     if m:
         r["requests"] = int(m.group(1))
