@@ -232,6 +232,7 @@ def finish(a, out: Path, parts, peers, notes: list[str], started: float, cmdline
         log("")
         if len(parts) > 1:
             log(f"### {label}")
+            log("")
         log(table(res))
     log("")
     for ln in peer_lines:
@@ -261,6 +262,12 @@ def main(argv: list[str]) -> int:
     entries = [(n, c) for n, c in ringlane_entries() if want(n)]
     all_peers = [] if a.no_peers else peerlib.discover(REPO, None)
     all_peers = [p for p in all_peers if want(p.name)]
+    if a.only:
+        known = {n for n, _ in ringlane_entries()} | {p.name for p in peerlib.discover(REPO, None)}
+        for n in a.only:
+            if n not in known:
+                log(f"warning: --only {n}: no such server (ringlane entries: hello-uring, "
+                    f"hello-epoll, limit; peers: folders under {peerlib.peers_dir(REPO)})")
     ready = peerlib.build_all(all_peers, a.install, out / "logs", a.peer_build_timeout, log)
     notes: list[str] = []
     if a.scenario == "json":
