@@ -270,6 +270,10 @@ def main(argv: list[str]) -> int:
                     f"hello-epoll, limit; peers: folders under {peerlib.peers_dir(REPO)})")
     ready = peerlib.build_all(all_peers, a.install, out / "logs", a.peer_build_timeout, log)
     notes: list[str] = []
+    if a.scenario == "close":
+        entries = [(n, c) for n, c in entries if n != "limit"]
+        notes.append("close: limit_server ignores Connection: close (it keeps every connection "
+                     "open), so it is not run; there are no ×limit columns")
     if a.scenario == "json":
         entries = [(n, c) for n, c in entries if n != "limit"]
         notes.append("json: limit_server answers every path with plain text, so it is not run")
