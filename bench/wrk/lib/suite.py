@@ -90,8 +90,11 @@ def measure_argv(a: argparse.Namespace, out: Path, servers: list[tuple[str, str]
     argv = [sys.executable, str(Path(measure.__file__)), "--out", str(out),
             "--duration", str(a.duration), "--rounds", str(a.rounds), "--warmup", str(a.warmup),
             "--connections", str(connections), "--threads", str(a.threads),
-            "--timeout", str(a.timeout), "--server-cpu", a.server_cpu, "--ref", REFS,
+            "--timeout", str(a.timeout), "--server-cpu", a.server_cpu,
             "--syscalls", a.syscalls, "--syscall-seconds", str(a.syscall_seconds)]
+    refs = [r for r in REFS.split(",") if r in {n for n, _ in servers}]
+    if refs:
+        argv += ["--ref", ",".join(refs)]
     if a.wrk_cpu:
         argv += ["--wrk-cpu", a.wrk_cpu]
     return argv + extra + [f"{n}={c}" for n, c in servers]
