@@ -252,7 +252,9 @@ def parse_wrk(out: str) -> dict:
     for pct, key in (("50", "p50_us"), ("75", "p75_us"), ("90", "p90_us"), ("99", "p99_us")):
         m = re.search(rf"^\s*{pct}(?:\.0+)?%\s+(\S+)", out, re.M)
         if m:
-            r[key] = to_us(m.group(1))
+            # wrk prints 0.00us for the upper percentiles of pipelined runs
+            # (it times only one response per batch); a 0 is not a latency.
+            r[key] = to_us(m.group(1)) or None
     m = re.search(r"^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h)", out, re.M)
     if m:
         r["requests"] = int(m.group(1))
@@ -340,11 +342,12 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float) -> bool:
     return False
 
 
-def probe_http(port: int) -> tuple[str, str]:
-    """One GET / -> (status line, body excerpt)."""
+def probe_http(port: int, path: str = "/") -> tuple[str, str]:
+    """One GET path -> (status line, body excerpt)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ringlane-wrk-probe\r\n\r\n")
+            s.sendall(b"GET " + path.encode() +
+                      b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ringlane-wrk-probe\r\n\r\n")
             s.settimeout(2)
             data = b""
             while b"\r\n\r\n" not in data and len(data) < 65536:
@@ -503,9 +506,11 @@ class Harness:
                 f"-c{self.a.connections}", f"-d{duration:g}s", f"--timeout={self.a.timeout}s"]
         if latency:
             argv.append("--latency")
+        for h in self.a.header:
+            argv += ["-H", h]
         if self.a.pipeline > 1:
             argv += ["-s", str(PIPELINE_LUA)]
-        argv.append(f"http://127.0.0.1:{port}/")
+        argv.append(f"http://127.0.0.1:{port}{self.a.path}")
         if self.a.pipeline > 1:
             argv += ["--", str(self.a.pipeline)]
         return argv
@@ -554,11 +559,11 @@ class Harness:
                     rec["error"] += " — log: " + " | ".join(tail)
                 return rec
             if not srv.checked:
-                status, body = probe_http(run.port)
+                status, body = probe_http(run.port, a.path)
                 srv.checked = True
-                srv.notes.append(f"GET / -> {status!r}, body {body!r}")
+                srv.notes.append(f"GET {a.path} -> {status!r}, body {body!r}")
                 if not status.startswith("HTTP/1.1 200"):
-                    warn(f"{srv.name}: GET / answered {status!r}")
+                    warn(f"{srv.name}: GET {a.path} answered {status!r}")
             pgid = run.proc.pid
 
             # warm-up (not measured)
@@ -889,6 +894,7 @@ def env_report(args: argparse.Namespace, argv: list[str], perf_note: str) -> str
         f"syscall counting: {perf_note}",
         f"server CPUs: {args.server_cpu}; wrk CPUs: {args.wrk_cpu}",
         f"scenario: wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
+        f"GET {args.path}{''.join(' -H ' + shlex.quote(h) for h in args.header)}, "
         f"pipeline {args.pipeline if args.pipeline > 1 else 'off'}, warm-up {args.warmup:g} s, "
         f"{args.rounds} interleaved rounds, medians",
         "",
@@ -928,6 +934,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     p.add_argument("--pipeline", type=int, default=0,
                    help="requests per write via pipeline.lua (16), 0 = no pipelining (default)")
+    p.add_argument("--header", "-H", action="append", default=[],
+                   help="extra request header for wrk -H, repeatable (e.g. 'Connection: close')")
+    p.add_argument("--path", default="/", help="request path (default /; /json for the json scenario)")
     p.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run (default 2)")
     p.add_argument("--timeout", type=int, default=2, help="wrk --timeout seconds (default 2)")
     p.add_argument("--server-cpu", default="0", help="CPU list for the server (default 0)")
@@ -951,6 +960,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a = p.parse_args(argv)
     if a.pipeline == 1:
         a.pipeline = 0
+    if not a.path.startswith("/"):
+        p.error("--path must start with /")
+    if a.pipeline > 1 and a.path != "/":
+        p.error("--pipeline sends GET / (pipeline.lua); it cannot be combined with --path")
     # wrk takes whole seconds only
     if (a.rounds < 1 or a.duration < 1 or a.warmup < 0 or a.timeout < 1
             or a.syscall_seconds < 1 or a.connections < a.threads):
@@ -1005,7 +1018,8 @@ def main(argv: list[str]) -> int:
     h.check_perf()
     if (os.cpu_count() or 1) < 2:
         warn("one CPU only: server and wrk share it; CPU-µs/req still ranks servers, req/s does not")
-    scen = (f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s"
+    scen = (f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s GET {args.path}"
+            f"{''.join(' -H ' + repr(h) for h in args.header)}"
             f"{', ' + str(args.pipeline) + ' pipelined per write' if args.pipeline > 1 else ', no pipelining'}; "
             f"server on CPU {args.server_cpu}, wrk on CPU {args.wrk_cpu}; {args.rounds} rounds")
     log(f"ringlane wrk harness: {scen}")
