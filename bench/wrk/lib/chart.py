@@ -44,7 +44,7 @@ def draw(out_png: Path, title: str, panels: list[Panel], log) -> bool:
     term = _terminal(gnuplot)
     width = max(900, 110 * max(len(p.values) * max(1, len(p.series)) for p in panels) + 200)
     height = 420 * len(panels) + 60
-    lines = [f"set terminal {term} size {width},{height}" + (" font ',10'" if term == "pngcairo" else ""),
+    lines = [f"set terminal {term} noenhanced size {width},{height}" + (" font ',10'" if term == "pngcairo" else ""),
              f"set output {_q(str(out_png))}",
              f"set multiplot layout {len(panels)},1 title {_q(title)}",
              "set style data histograms",
