@@ -121,6 +121,33 @@ task<bool> context::send_chunk(std::string_view data) {
   co_return co_await flush_now();
 }
 
+task<bool> context::start_sse() {
+  response_.header("Cache-Control", "no-cache");
+  co_return co_await start_stream(200, "text/event-stream");
+}
+
+task<bool> context::send_event(std::string_view data, std::string_view event, std::string_view id) {
+  // One event per chunk (WHATWG HTML, "Server-sent events"): field lines,
+  // then an empty line. CR and LF inside a field would end it early.
+  std::string frame;
+  frame.reserve(data.size() + event.size() + id.size() + 32);
+  auto field = [&frame](std::string_view name, std::string_view value) {
+    frame.append(name).append(": ");
+    for (char ch : value) frame += (ch == '\r' || ch == '\n') ? ' ' : ch;
+    frame += '\n';
+  };
+  if (!event.empty()) field("event", event);
+  if (!id.empty()) field("id", id);
+  for (;;) {
+    const std::size_t nl = data.find('\n');
+    field("data", data.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    data.remove_prefix(nl + 1);
+  }
+  frame += '\n';
+  co_return co_await send_chunk(frame);
+}
+
 task<bool> context::send_raw(std::string_view bytes) {
   if (sent_ != sent::nothing && sent_ != sent::raw) co_return false;
   sent_ = sent::raw;

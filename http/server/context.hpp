@@ -85,6 +85,11 @@ class context {
   task<bool> start_stream(int status = 200, std::string_view content_type = "text/plain");
   // One chunk; false once the client is gone (stop producing).
   task<bool> send_chunk(std::string_view data);
+  // Server-Sent Events: start_sse() sends the text/event-stream head
+  // (no caching), send_event() one event; a multi-line `data` becomes one
+  // `data:` line per line. False once the client is gone.
+  task<bool> start_sse();
+  task<bool> send_event(std::string_view data, std::string_view event = {}, std::string_view id = {});
   // Bytes as they are: the handler frames its own response. The connection
   // closes after the handler returns.
   task<bool> send_raw(std::string_view bytes);

@@ -211,6 +211,18 @@ TEST_P(ServerTest, StreamingSendsEveryChunkThenKeepsTheConnection) {
   EXPECT_EQ(r2->body, "1");
 }
 
+TEST_P(ServerTest, ServerSentEventsAreFramedOnePerChunk) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("content-type"), "text/event-stream");
+  EXPECT_EQ(r->header("cache-control"), "no-cache");
+  EXPECT_EQ(r->body, "event: greeting\nid: 1\ndata: hello\n\ndata: two\ndata: lines\n\n");
+}
+
 struct hostile_case {
   const char* name;
   std::string request;

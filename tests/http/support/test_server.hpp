@@ -58,6 +58,15 @@ inline task<void> stream(http::context& ctx) {
   }
 }
 
+// /events -> two Server-Sent Events
+inline task<void> events(http::context& ctx) {
+  const bool started = co_await ctx.start_sse();
+  if (!started) co_return;
+  const bool first = co_await ctx.send_event("hello", "greeting", "1");
+  if (!first) co_return;
+  co_await ctx.send_event("two\nlines");
+}
+
 inline task<void> slow(http::context& ctx) {
   co_await sleep(std::chrono::milliseconds(std::stoi(ctx.query("ms").value_or("100"))));
   ctx.response().body("slow");
@@ -75,6 +84,7 @@ inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
   s->get("/boom", handlers::boom);
   s->get("/stream", handlers::stream);
   s->get("/slow", handlers::slow);
+  s->get("/events", handlers::events);
   s->start();
   return s;
 }
