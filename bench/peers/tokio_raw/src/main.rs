@@ -7,54 +7,23 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const RESPONSE: &[u8] =
-    b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
-const BUF_SIZE: usize = 64 * 1024;
-
-/// Index just past the first CRLFCRLF at or after `from`, if any.
-fn find_end(buf: &[u8], from: usize) -> Option<usize> {
-    let mut i = from + 3;
-    while i < buf.len() {
-        if buf[i] == b'\n' && buf[i - 1] == b'\r' && buf[i - 2] == b'\n' && buf[i - 3] == b'\r' {
-            return Some(i + 1);
-        }
-        i += 1;
-    }
-    None
-}
+// bench/peers/rust_common/batcher.rs, copied next to main.rs by build
+mod batcher;
 
 async fn serve(mut sock: TcpStream) {
     let _ = sock.set_nodelay(true);
-    let mut buf = vec![0u8; BUF_SIZE];
-    let mut out: Vec<u8> = Vec::with_capacity(RESPONSE.len() * 16);
-    let mut len = 0; // bytes held in buf
+    let mut batch = batcher::Batcher::new();
     loop {
-        let n = match sock.read(&mut buf[len..]).await {
+        let n = match sock.read(batch.space()).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        len += n;
-        out.clear();
-        // Rescan from 3 bytes before the old end so a CRLFCRLF split across
-        // reads is found; the unfinished request always starts at 0.
-        let mut from = (len - n).saturating_sub(3);
-        let mut done = 0;
-        while let Some(end) = find_end(&buf[..len], from) {
-            out.extend_from_slice(RESPONSE);
-            done = end;
-            from = end;
-        }
-        if !out.is_empty() && sock.write_all(&out).await.is_err() {
+        let out = match batch.took(n) {
+            Some(out) => out,
+            None => return, // a request head larger than the buffer
+        };
+        if !out.is_empty() && sock.write_all(out).await.is_err() {
             return;
-        }
-        if done == len {
-            len = 0;
-        } else if done > 0 {
-            buf.copy_within(done..len, 0);
-            len -= done;
-        }
-        if len == buf.len() {
-            return; // a request head larger than the buffer
         }
     }
 }
