@@ -31,8 +31,8 @@ struct llhttp_glue {
   static llhttp_t* ll(request_parser& r) noexcept { return std::launder(reinterpret_cast<llhttp_t*>(r.llhttp_)); }
 
   // Offset of p from the first byte of the message (see fed_ in parser.hpp).
-  static std::uint64_t offset(const request_parser& r, const char* p) noexcept {
-    return r.fed_ + static_cast<std::uint64_t>(p - r.base_);
+  static std::uint32_t offset(const request_parser& r, const char* p) noexcept {
+    return static_cast<std::uint32_t>(r.fed_ + static_cast<std::uint64_t>(p - r.base_));
   }
 
   // Data callbacks report an error by setting the status and returning -1;
@@ -42,110 +42,105 @@ struct llhttp_glue {
     return -1;
   }
 
-  static void append(request_parser& r, request_parser::slice& s, const char* at, std::size_t len) {
-    if (s.len == 0) s.off = static_cast<std::uint32_t>(r.arena_.size());
-    r.arena_.append(at, len);
-    s.len += static_cast<std::uint32_t>(len);
-  }
-
-  static int on_message_begin(llhttp_t* p) noexcept {
-    self(p).in_message_ = true;
-    return 0;
-  }
+  // The span callbacks only record where each piece lies (message offsets)
+  // and check what llhttp 8.1 lets through; on_headers_complete copies the
+  // head's bytes once (keep_head_bytes). A span that straddles two feeds
+  // arrives as two pieces, the second starting where the first ended.
 
   static int on_method(llhttp_t* p, const char* at, std::size_t len) noexcept {
     request_parser& r = self(p);
-    if (r.method_.len == 0) r.method_begin_ = offset(r, at);
-    append(r, r.method_, at, len);
-    r.method_end_ = offset(r, at + len);
-    return 0;
-  }
-
-  static int on_method_complete(llhttp_t* p) noexcept {
-    self(p).method_done_ = true;
+    const std::uint32_t begin = offset(r, at);
+    r.in_message_ = true;
+    if (r.method_.len == 0) r.method_.off = begin;
+    r.method_.len += static_cast<std::uint32_t>(len);
+    r.method_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
     return 0;
   }
 
   static int on_url(llhttp_t* p, const char* at, std::size_t len) noexcept {
     request_parser& r = self(p);
-    const std::uint64_t begin = offset(r, at);
-    if (!r.url_started_ && begin != r.method_end_ + 1) return stop(r, 400, "malformed request line");
-    r.url_started_ = true;
-    r.url_end_ = begin + len;
+    const std::uint32_t begin = offset(r, at);
+    if (r.url_.len == 0) {
+      if (begin != r.method_end_ + 1) return stop(r, 400, "malformed request line");
+      r.url_.off = begin;
+    }
+    r.url_.len += static_cast<std::uint32_t>(len);
+    r.url_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
     // + " HTTP/1.1": what the line will be at least once the version follows.
-    if (r.url_end_ - r.method_begin_ + 9 > r.limits_.max_request_line) return stop(r, 414, "request line too long");
-    append(r, r.url_, at, len);
+    if (r.url_end_ - r.method_.off + 9 > r.limits_.max_request_line) return stop(r, 414, "request line too long");
     return 0;
   }
 
   static int on_version(llhttp_t* p, const char* at, std::size_t len) noexcept {
     request_parser& r = self(p);
-    const std::uint64_t begin = offset(r, at);
+    const std::uint32_t begin = offset(r, at);
     // llhttp's version span is the "1.1" after " HTTP/".
     if (!r.version_started_ && begin != r.url_end_ + 6) return stop(r, 400, "malformed request line");
     r.version_started_ = true;
-    r.version_end_ = begin + len;
+    r.version_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
     return 0;
   }
 
-  static int on_version_complete(llhttp_t* p) noexcept {
-    self(p).line_done_ = true;
-    return 0;
+  static bool has_space(const char* at, std::size_t len) noexcept {
+    for (std::size_t i = 0; i < len; ++i)
+      if (at[i] == ' ') return true;
+    return false;
   }
 
   static int on_header_field(llhttp_t* p, const char* at, std::size_t len) noexcept {
     request_parser& r = self(p);
-    const std::uint64_t begin = offset(r, at);
-    if (!r.in_field_) {  // a new field starts
-      r.in_field_ = true;
-      r.value_started_ = false;
-      if (!r.head_done_ && r.fields_.empty() && begin != r.version_end_ + 2)
-        return stop(r, 400, "request line must end in CRLF");
-      if (r.fields_.size() + r.trailer_fields_ >= r.limits_.max_headers) return stop(r, 431, "too many header fields");
-      if (r.head_done_) ++r.trailer_fields_;
-      else r.fields_.emplace_back();
-    }
+    const std::uint32_t begin = offset(r, at);
+    const auto n = static_cast<std::uint32_t>(len);
     // llhttp's loose build lets SP anywhere in a name through ("Host :",
     // "Ho st"); it refuses HTAB itself.
-    if (std::memchr(at, ' ', len) != nullptr) return stop(r, 400, "whitespace in field name");
-    return r.head_done_ ? add_trailer_bytes(r, len) : add_head_piece(r, r.fields_.back().name, begin, at, len);
-  }
-
-  static int on_header_field_complete(llhttp_t* p) noexcept {
-    request_parser& r = self(p);
-    r.in_field_ = false;
-    if (r.head_done_) return add_trailer_bytes(r, 4);  // ": " and CRLF
-    r.fields_.back().value.off = static_cast<std::uint32_t>(r.arena_.size());
+    if (has_space(at, len)) return stop(r, 400, "whitespace in field name");
+    // A piece that does not continue the last name starts a new field.
+    const bool new_field = begin != r.name_end_ || (r.fields_.empty() && !r.head_done_);
+    r.name_end_ = begin + n;
+    if (r.head_done_) {  // a trailer: checked and counted, not kept
+      if (new_field) {
+        if (r.fields_.size() + r.trailer_fields_ >= r.limits_.max_headers) return stop(r, 431, "too many header fields");
+        ++r.trailer_fields_;
+        r.value_open_ = false;
+        if (const int e = add_trailer_bytes(r, 4)) return e;  // ": " and CRLF
+      }
+      return add_trailer_bytes(r, len);
+    }
+    if (r.name_end_ > r.limits_.max_header_bytes) return stop(r, 431, "header section too large");
+    r.span_end_ = r.name_end_;
+    if (new_field) {
+      if (r.fields_.empty() && begin != r.version_end_ + 2) return stop(r, 400, "request line must end in CRLF");
+      if (r.fields_.size() >= r.limits_.max_headers) return stop(r, 431, "too many header fields");
+      r.fields_.push_back({{begin, n}, {0, 0}});
+      r.value_open_ = false;
+    } else {
+      r.fields_.back().name.len += n;
+    }
     return 0;
   }
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t len) noexcept {
     request_parser& r = self(p);
-    const std::uint64_t begin = offset(r, at);
+    const std::uint32_t begin = offset(r, at);
+    const auto n = static_cast<std::uint32_t>(len);
     // Pieces of one value are contiguous unless llhttp skipped a line break:
     // that is obs-fold (RFC 9112 5.2), which a server may reject.
-    if (r.value_started_ && begin != r.value_end_) return stop(r, 400, "obs-fold in header");
-    r.value_started_ = true;
-    r.value_end_ = begin + len;
+    if (r.value_open_ && begin != r.value_end_) return stop(r, 400, "obs-fold in header");
+    r.value_end_ = begin + n;
     // NUL, CR, LF and the other controls in a value llhttp refuses itself
     // (HPE_INVALID_HEADER_TOKEN), so there is no second scan of the bytes here.
-    return r.head_done_ ? add_trailer_bytes(r, len) : add_head_piece(r, r.fields_.back().value, begin, at, len);
-  }
-
-  static int on_header_value_complete(llhttp_t* p) noexcept {
-    request_parser& r = self(p);
-    r.value_started_ = false;
-    if (r.head_done_) return 0;
-    // llhttp strips leading OWS but keeps trailing OWS in the span.
+    if (r.head_done_) {
+      r.value_open_ = true;
+      return add_trailer_bytes(r, len);
+    }
+    if (r.value_end_ > r.limits_.max_header_bytes) return stop(r, 431, "header section too large");
+    r.span_end_ = r.value_end_;
     request_parser::slice& v = r.fields_.back().value;
-    while (v.len > 0 && (r.arena_[v.off + v.len - 1] == ' ' || r.arena_[v.off + v.len - 1] == '\t')) --v.len;
-    return 0;
-  }
-
-  static int add_head_piece(request_parser& r, request_parser::slice& s, std::uint64_t begin, const char* at,
-                            std::size_t len) {
-    if (begin + len > r.limits_.max_header_bytes) return stop(r, 431, "header section too large");
-    append(r, s, at, len);
+    if (!r.value_open_) {
+      r.value_open_ = true;
+      v.off = begin;
+    }
+    v.len += n;
     return 0;
   }
 
@@ -155,13 +150,18 @@ struct llhttp_glue {
     return 0;
   }
 
+  // The head's bytes, up to the end of its last span, into the arena: one
+  // copy from this feed (arena_ already holds the earlier feeds' bytes).
+  static void keep_head_bytes(request_parser& r) {
+    if (r.span_end_ > r.fed_) r.arena_.append(r.base_, static_cast<std::size_t>(r.span_end_ - r.fed_));
+  }
+
   static int on_headers_complete(llhttp_t* p) noexcept {
     request_parser& r = self(p);
     r.head_done_ = true;
-    if (!r.line_done_ || r.finish_head(p->http_major, p->http_minor) != 0) {
-      if (!r.line_done_) r.fail(400, "malformed request line");
-      return -1;
-    }
+    if (!r.version_started_) return stop(r, 400, "malformed request line");
+    keep_head_bytes(r);
+    if (r.finish_head(p->http_major, p->http_minor) != 0) return -1;
     // Stop here only if a body follows: a bodyless message goes straight on
     // to on_message_complete and is delivered as one `complete` event.
     return r.head_.has_body() ? HPE_PAUSED : 0;
@@ -276,14 +276,19 @@ struct llhttp_glue {
 
     if (err == HPE_OK) {  // all of `in` used, no pause
       consumed = in.size();
-      r.fed_ += in.size();
       keep_tail(r, in);
-      if (!r.head_done_ && r.in_message_) {
-        // Whitespace runs produce no callback; bound them here.
-        if (!r.line_done_ && r.fed_ > r.limits_.max_request_line + 2) return error_at(r, 414, "request line too long", consumed, consumed);
-        if (r.fed_ > r.limits_.max_header_bytes) return error_at(r, 431, "header section too large", consumed, consumed);
+      if (r.head_done_) {
+        r.fed_ += in.size();
+        return r.body_appended_ ? parse_event::body : parse_event::need_more;
       }
-      return r.body_appended_ ? parse_event::body : parse_event::need_more;
+      // Only empty lines so far (RFC 9112 2.2): the message starts later.
+      if (!r.in_message_) return parse_event::need_more;
+      r.fed_ += in.size();
+      // Whitespace runs produce no callback; bound them here.
+      if (!r.version_started_ && r.fed_ > r.limits_.max_request_line + 2) return error_at(r, 414, "request line too long", consumed, consumed);
+      if (r.fed_ > r.limits_.max_header_bytes) return error_at(r, 431, "header section too large", consumed, consumed);
+      r.arena_.append(in);  // a head that spans feeds: keep its bytes so far
+      return parse_event::need_more;
     }
 
     const char* pos_ptr = llhttp_get_error_pos(p);
@@ -306,13 +311,13 @@ struct llhttp_glue {
       return r.body_appended_ ? parse_event::body : parse_event::head;
     }
 
-    if (r.status_ == 0 && err == HPE_INVALID_METHOD && !r.url_started_) {
+    if (r.status_ == 0 && err == HPE_INVALID_METHOD && r.url_.len == 0) {
       // llhttp refused the method at `pos`. The token bytes before it are in
       // method_ (earlier feeds, or all of it once llhttp matched a table entry
-      // as in "GETX") or at the start of this feed (not yet reported).
+      // as in "GETX"), or in this feed after the part method_ reported.
       r.sniffed_ = r.method_.len;
-      if (!r.method_done_)
-        for (std::size_t i = 0; i < pos; ++i) r.sniffed_ += in[i] != '\r' && in[i] != '\n';
+      const std::size_t reported = r.method_end_ > r.fed_ ? static_cast<std::size_t>(r.method_end_ - r.fed_) : 0;
+      for (std::size_t i = std::min(reported, pos); i < pos; ++i) r.sniffed_ += in[i] != '\r' && in[i] != '\n';
       std::size_t used = 0;
       const parse_event e = sniff_method(r, in.substr(pos), used);
       consumed = pos + used;
@@ -330,21 +335,17 @@ const llhttp_settings_t* settings() noexcept {
   static const llhttp_settings_t s = [] {
     llhttp_settings_t t;
     llhttp_settings_init(&t);
-    t.on_message_begin = llhttp_glue::on_message_begin;
     t.on_method = llhttp_glue::on_method;
-    t.on_method_complete = llhttp_glue::on_method_complete;
     t.on_url = llhttp_glue::on_url;
     t.on_version = llhttp_glue::on_version;
-    t.on_version_complete = llhttp_glue::on_version_complete;
     t.on_header_field = llhttp_glue::on_header_field;
-    t.on_header_field_complete = llhttp_glue::on_header_field_complete;
     t.on_header_value = llhttp_glue::on_header_value;
-    t.on_header_value_complete = llhttp_glue::on_header_value_complete;
     t.on_headers_complete = llhttp_glue::on_headers_complete;
     t.on_chunk_header = llhttp_glue::on_chunk_header;
     t.on_body = llhttp_glue::on_body;
     t.on_message_complete = llhttp_glue::on_message_complete;
-    // Chunk extensions have no callbacks: llhttp checks their syntax and we
+    // Nothing else: every callback costs a call per message, and the spans
+    // above tell where each part ends. Chunk extensions have no callbacks: llhttp checks their syntax and we
     // ignore them (RFC 9112 7.1.1).
     return t;
   }();

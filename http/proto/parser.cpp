@@ -64,8 +64,12 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
   head_.method = {a + method_.off, method_.len};
   head_.target = {a + url_.off, url_.len};
   head_.headers.reserve(fields_.size());
-  for (const raw_field& f : fields_)
-    head_.headers.push_back({{a + f.name.off, f.name.len}, {a + f.value.off, f.value.len}});
+  for (const raw_field& f : fields_) {
+    // llhttp strips a value's leading OWS but reports the trailing one.
+    std::uint32_t n = f.value.len;
+    while (n > 0 && (a[f.value.off + n - 1] == ' ' || a[f.value.off + n - 1] == '\t')) --n;
+    head_.headers.push_back({{a + f.name.off, f.name.len}, {a + f.value.off, n}});
+  }
 
   // One pass over the fields for the ones that decide framing and
   // persistence; the switch on length keeps it to one compare for most.
@@ -212,14 +216,13 @@ void request_parser::clear_message() noexcept {
   fed_ = 0;
   base_ = nullptr;
   method_ = url_ = {};
-  method_begin_ = method_end_ = url_end_ = version_end_ = value_end_ = 0;
+  method_end_ = url_end_ = version_end_ = name_end_ = value_end_ = span_end_ = 0;
   head_size_ = trailer_bytes_ = 0;
   trailer_fields_ = 0;
   sniffed_ = 0;
   tail_[0] = tail_[1] = 0;
   paused_ = in_message_ = false;
-  method_done_ = url_started_ = version_started_ = line_done_ = false;
-  in_field_ = value_started_ = false;
+  version_started_ = value_open_ = false;
   head_done_ = complete_ = body_appended_ = sniffing_ = false;
 }
 

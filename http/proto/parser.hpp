@@ -18,10 +18,12 @@
 //   next(); feed  ^-- GET /c ... need_more: a partial head is kept in the
 //                                arena, all of `in` is consumed
 //
-// The head is copied, piece by piece as llhttp reports it, into one arena
-// string whose capacity survives next(); views are made only when the head
-// is complete (the arena may move while it grows), so head() does not depend
-// on the caller's buffers. The body goes to its own string, reserved with 64
+// llhttp's callbacks only record where each part of the head lies, as
+// offsets from the message's first byte. When the head is complete its
+// bytes are copied once into an arena string whose capacity survives next()
+// (a head split over several feeds is collected there feed by feed) and the
+// views are made over the arena, so head() does not depend on the caller's
+// buffers. The body goes to its own string, reserved with 64
 // spare bytes for simdjson's padding.
 //
 // Statuses (error(); sticky, the connection must close after the response):
@@ -94,13 +96,14 @@ class request_parser {
  private:
   friend struct llhttp_glue;  // llhttp_adapter.cpp: callbacks and feed()
 
-  // A piece of the head as offsets into arena_, which may reallocate while
-  // the head streams in; finish_head() turns them into views.
+  // A piece of the head as offsets from the message's first byte; the
+  // head's bytes land in arena_ (which may reallocate while a head streams
+  // in over several feeds), and finish_head() turns slices into views.
   struct slice {
     std::uint32_t off = 0, len = 0;
   };
   struct raw_field {
-    slice name, value;
+    slice name, value;  // value with llhttp's trailing OWS (trimmed in finish_head)
   };
 
   int finish_head(std::uint8_t major, std::uint8_t minor) noexcept;  // parser.cpp: 0 or a status
@@ -114,8 +117,8 @@ class request_parser {
   alignas(8) unsigned char llhttp_[llhttp_size];
 
   limits limits_;
-  std::string arena_;              // head bytes of the current message
-  std::vector<raw_field> fields_;  // header fields as arena slices
+  std::string arena_;              // the head's raw bytes, then the decoded path if any
+  std::vector<raw_field> fields_;  // header fields as message offsets
   request_head head_;
   std::string body_;
   std::size_t body_limit_;
@@ -124,11 +127,14 @@ class request_parser {
   // Where llhttp is, as offsets from the message's first byte. A message
   // always starts at the beginning of a feed (we pause at its predecessor's
   // end), so offset(p) = fed_ + (p - base_) for any p in the current feed.
+  // While the head is incomplete, arena_ holds exactly bytes [0, fed_).
   std::uint64_t fed_ = 0;          // bytes of this message in earlier feeds
   const char* base_ = nullptr;     // first byte of the current feed
   slice method_, url_;
-  std::uint64_t method_begin_ = 0, method_end_ = 0, url_end_ = 0, version_end_ = 0;
-  std::uint64_t value_end_ = 0;    // end of the last value piece (obs-fold check)
+  std::uint32_t method_end_ = 0, url_end_ = 0, version_end_ = 0;
+  std::uint32_t name_end_ = 0;     // end of the last field-name piece (a new field starts elsewhere)
+  std::uint32_t value_end_ = 0;    // end of the last value piece (obs-fold check)
+  std::uint32_t span_end_ = 0;     // end of the head's last span: what the arena must hold
   std::uint64_t head_size_ = 0;    // 0 until the head is complete
   std::uint64_t trailer_bytes_ = 0;
   std::size_t trailer_fields_ = 0;
@@ -138,9 +144,8 @@ class request_parser {
   std::string_view reason_;
   int status_ = 0;
   bool paused_ = false;            // llhttp is paused and needs llhttp_resume
-  bool in_message_ = false;
-  bool method_done_ = false, url_started_ = false, version_started_ = false, line_done_ = false;
-  bool in_field_ = false, value_started_ = false;
+  bool in_message_ = false;        // a method byte was seen
+  bool version_started_ = false, value_open_ = false;
   bool head_done_ = false, complete_ = false, body_appended_ = false;
   bool sniffing_ = false;          // llhttp refused the method: classify it ourselves
 };
