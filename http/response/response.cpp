@@ -9,17 +9,38 @@
 
 namespace ringlane::http {
 
-bool valid_field(std::string_view name, std::string_view value) noexcept {
+bool valid_field_name(std::string_view name) noexcept {
   if (name.empty()) return false;
   for (char c : name) {
     if (!ascii::is_tchar(c)) return false;
   }
-  // Only the three bytes that can break the framing are refused; other
-  // control bytes are invalid HTTP too but harmless to the message.
+  return true;
+}
+
+// Only the three bytes that can break the framing are refused; other
+// control bytes are invalid HTTP too but harmless to the message. Values
+// are checked a word at a time: a word with no byte below 0x0E (the usual
+// case) cannot hold any of the three, and only a word with one is looked
+// at byte by byte.
+bool valid_field_value(std::string_view value) noexcept {
   constexpr std::uint32_t bad = (1u << '\0') | (1u << '\n') | (1u << '\r');
-  for (char c : value) {
+  auto bad_byte = [](char c) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= '\r' && ((bad >> u) & 1u)) return false;
+    return u <= '\r' && ((bad >> u) & 1u);
+  };
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const char* p = value.data();
+  std::size_t n = value.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (((w - ones * 0x0E) & ~w & highs) == 0) continue;  // every byte >= 0x0E
+    for (int i = 0; i < 8; ++i) {
+      if (bad_byte(p[i])) return false;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    if (bad_byte(*p)) return false;
   }
   return true;
 }
@@ -59,6 +80,23 @@ response& response::add_header(std::string_view name, std::string_view value) {
 response& response::header(std::string_view name, std::string_view value) {
   if (!valid_field(name, value)) {
     assert(!"response header with an invalid name or a CR/LF/NUL in its value");
+    return *this;
+  }
+  return set(name, value);
+}
+
+response& response::set_known_name(std::string_view name, std::string_view value) {
+  assert(valid_field_name(name));
+  if (!valid_field_value(value)) {
+    assert(!"response header with a CR/LF/NUL in its value");
+    return *this;
+  }
+  return set(name, value);
+}
+
+response& response::set(std::string_view name, std::string_view value) {
+  if (fields_.empty()) {  // the usual first field: nothing to replace
+    append(name, value);
     return *this;
   }
   std::ptrdiff_t at = find(name);

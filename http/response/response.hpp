@@ -70,7 +70,8 @@ class response {
   std::string& body() noexcept { return body_; }
   const std::string& body() const noexcept { return body_; }
 
-  response& content_type(std::string_view v) { return header("Content-Type", v); }
+  // header("Content-Type", v), minus the check of a name known to be valid.
+  response& content_type(std::string_view v) { return set_known_name("Content-Type", v); }
 
   // f(std::string_view name, std::string_view value) for every field, in
   // insertion order (a replaced field keeps its place).
@@ -101,6 +102,9 @@ class response {
 
   // The index of the first field named `name`, or -1.
   std::ptrdiff_t find(std::string_view name) const noexcept;
+  // header()'s work once the field is known to be valid.
+  response& set(std::string_view name, std::string_view value);
+  response& set_known_name(std::string_view name, std::string_view value);
   void append(std::string_view name, std::string_view value);
 
   int status_ = 200;
@@ -109,7 +113,12 @@ class response {
   std::string body_;
 };
 
-// True when `name` may be sent as a field name and `value` as its value.
-bool valid_field(std::string_view name, std::string_view value) noexcept;
+// True when `name` may be sent as a field name (a token) and `value` as its
+// value (no CR, LF or NUL).
+bool valid_field_name(std::string_view name) noexcept;
+bool valid_field_value(std::string_view value) noexcept;
+inline bool valid_field(std::string_view name, std::string_view value) noexcept {
+  return valid_field_name(name) && valid_field_value(value);
+}
 
 }  // namespace ringlane::http

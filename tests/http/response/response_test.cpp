@@ -149,6 +149,38 @@ TEST(ResponseDeathTest, InjectionIsRefused) {
   EXPECT_FALSE(valid_field("x", "a\nb"));
 }
 
+// valid_field_value() reads words of eight bytes: a forbidden byte must be
+// found at every offset of a word and in the tail, and bytes below 0x0E
+// that are allowed (HTAB, VT, FF) must not be mistaken for one.
+TEST(Response, ValueCheckFindsForbiddenBytesAtEveryOffset) {
+  for (std::size_t len : {1u, 7u, 8u, 9u, 16u, 23u, 64u}) {
+    for (std::size_t at = 0; at < len; ++at) {
+      for (char bad : {'\r', '\n', '\0'}) {
+        std::string v(len, 'a');
+        v[at] = bad;
+        EXPECT_FALSE(valid_field_value(v)) << "len " << len << " at " << at << " byte " << int(bad);
+      }
+      std::string ok(len, 'a');
+      ok[at] = at % 2 ? '\t' : '\x0c';
+      EXPECT_TRUE(valid_field_value(ok)) << "len " << len << " at " << at;
+    }
+  }
+  EXPECT_TRUE(valid_field_value(""));
+  EXPECT_TRUE(valid_field_value("\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\xff\x80"));
+}
+
+TEST(ResponseDeathTest, ContentTypeRefusesInjectionToo) {
+  response r;
+  EXPECT_DEBUG_DEATH(r.content_type("text/html\r\nSet-Cookie: a=1"), "CR/LF/NUL");
+#ifdef NDEBUG
+  EXPECT_FALSE(r.has_header("content-type"));
+#endif
+  r.content_type("text/plain");
+  r.content_type("application/json");  // replaces, in place
+  EXPECT_EQ(r.header_count(), 1u);
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+}
+
 TEST(ResponseDeathTest, RefusedSetLeavesTheOldValue) {
 #ifdef NDEBUG
   response r;
