@@ -188,6 +188,7 @@ void router::add(std::string_view method, std::string_view pattern, std::size_t 
   }
   n->has_route = true;
   n->id = id;
+  if (pieces.size() == 1 && pieces[0].type == piece_fixed) exact_.add(method, pieces[0].text, id);
 }
 
 bool router::match_below(const node* n, std::string_view rest, route_params& params,
@@ -223,8 +224,9 @@ bool router::match_below(const node* n, std::string_view rest, route_params& par
 
 router::match_result router::match(std::string_view method, std::string_view path,
                                    route_params& params) const {
-  std::size_t id = no_route;
   params.clear();
+  if (const std::size_t* exact = exact_.find(method, path)) return {outcome::found, *exact};
+  std::size_t id = no_route;
   if (const node* root = root_for(method); root && match_below(root, path, params, id)) {
     return {outcome::found, id};
   }

@@ -35,6 +35,10 @@
 //        └─ "files/"
 //            └─ *path  [5]
 //
+// Routes without parameters or wildcards are also kept in a hash table
+// (exact_routes.hpp) that match() probes first: "/", "/json", "/api/health"
+// cost one hash and one compare. Everything else walks the tree.
+//
 // Matching walks down trying, at each node, the static child, then the
 // parameter, then the wildcard, and backs up when a branch dead-ends: with
 // "/a/b" and "/a/:x/c" added, "/a/b/c" tries "b" first, finds nothing
@@ -51,6 +55,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "http/router/exact_routes.hpp"
 
 namespace ringlane::http {
 
@@ -133,6 +139,7 @@ class router {
                           std::size_t& id) noexcept;
 
   std::vector<tree> trees_;
+  exact_routes exact_;  // the routes without parameters: one probe (exact_routes.hpp)
 };
 
 }  // namespace ringlane::http

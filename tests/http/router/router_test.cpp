@@ -100,6 +100,41 @@ TEST(Router, StaticBeatsParameterBeatsWildcard) {
   EXPECT_EQ(get_id(r, "/u/", p), 3);  // empty: only the wildcard takes it
 }
 
+// Routes without parameters also sit in a hash table that match() probes
+// first; it must give exactly what the tree gives.
+TEST(Router, ExactTableAgreesWithTheTree) {
+  router r;
+  r.add("GET", "/", 0);
+  r.add("GET", "/a/b", 1);
+  r.add("GET", "/a/:x", 2);
+  r.add("HEAD", "/:any", 3);
+  r.add("POST", "/a/b", 4);
+  r.add("GET", "/:lead/b", 5);
+  r.add("GET", "/a/b/c/d/e/f/g/h/long-enough-for-both-words", 6);
+  r.add("GET", "/a/b/c/d/e/f/g/h/long-enough-for-both-wordz", 7);
+  r.add("GET", "/solo", 8);
+  route_params p;
+  p.push("stale", "x");
+  EXPECT_EQ(get_id(r, "/", p), 0);
+  EXPECT_EQ(p.size(), 0u);  // a fast-path hit still clears the params
+  EXPECT_EQ(get_id(r, "/a/b", p), 1);
+  EXPECT_EQ(get_id(r, "/a/c", p), 2);
+  EXPECT_EQ(get_id(r, "/z/b", p), 5);
+  EXPECT_EQ(get_id(r, "/a/b/c/d/e/f/g/h/long-enough-for-both-words", p), 6);
+  EXPECT_EQ(get_id(r, "/a/b/c/d/e/f/g/h/long-enough-for-both-wordz", p), 7);
+  EXPECT_EQ(get_id(r, "/a/b/c/d/e/f/g/h/long-enough-for-both-word", p), -1);
+  EXPECT_EQ(r.match("POST", "/a/b", p).id, 4u);
+  // HEAD's own parameter route beats GET's static "/solo" (the table is
+  // keyed by method, so its miss for HEAD leaves the choice to the tree).
+  EXPECT_EQ(r.match("HEAD", "/solo", p).id, 3u);
+  EXPECT_EQ(p.get("any"), "solo");
+  EXPECT_EQ(r.match("HEAD", "/a/b", p).id, 1u);  // no HEAD route has two segments
+  EXPECT_EQ(r.match("HEAD", "/", p).id, 0u);  // "/:any" needs a segment: GET's "/"
+  EXPECT_EQ(r.match("PUT", "/a/b", p).result, outcome::method_not_allowed);
+  EXPECT_EQ(r.match("get", "/a/b", p).result, outcome::method_not_allowed);  // case-sensitive
+  EXPECT_EQ(r.match("", "/x/y/z", p).result, outcome::not_found);
+}
+
 TEST(Router, BacktracksOutOfDeadEnds) {
   router r;
   r.add("GET", "/a/b", 1);
