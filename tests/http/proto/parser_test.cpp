@@ -352,6 +352,51 @@ TEST(Parser, AbsoluteFormTakesHostAndPathFromTheTarget) {
   EXPECT_EQ(p.head().query, "q");
 }
 
+// One pass over the target finds where the path ends and whether it needs
+// decoding; '%' and "/." after the '?' belong to the query and must not.
+TEST(Parser, PathDecodingLooksOnlyAtThePath) {
+  struct row {
+    const char* target;
+    const char* path;
+    const char* query;
+    bool view_of_target;  // no decoding: the path is a view into the target
+  };
+  const row rows[] = {
+      {"/", "/", "", true},
+      {"/a.b/c.d", "/a.b/c.d", "", true},
+      {"/a?x=/..%zz", "/a", "x=/..%zz", true},
+      {"/a#/../%", "/a", "", true},
+      {"/a%20b?q", "/a b", "q", false},
+      {"/x/.hidden", "/x/.hidden", "", false},
+      {"/x/./y", "/x/y", "", false},
+      {"/x/y/..?q=1", "/x/", "q=1", false},
+  };
+  for (const row& r : rows) {
+    request_parser p;
+    std::size_t c = 0;
+    const std::string in = std::string("GET ") + r.target + " HTTP/1.1\r\nHost: a\r\n\r\n";
+    ASSERT_EQ(p.feed(in, c), parse_event::complete) << r.target;
+    EXPECT_EQ(p.head().path, r.path) << r.target;
+    EXPECT_EQ(p.head().query, r.query) << r.target;
+    const bool inside = p.head().path.data() >= p.head().target.data() &&
+                        p.head().path.data() < p.head().target.data() + p.head().target.size();
+    EXPECT_EQ(inside, r.view_of_target) << r.target;
+  }
+}
+
+TEST(Parser, HostCharactersAreCheckedToTheLastByte) {
+  for (std::size_t len = 1; len <= 13; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      std::string host(len, 'h');
+      host[at] = '/';
+      request_parser p;
+      std::size_t c = 0;
+      EXPECT_EQ(p.feed("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n", c), parse_event::error) << host;
+      EXPECT_EQ(p.error_status(), 400) << host;
+    }
+  }
+}
+
 TEST(Parser, AsteriskAndAuthorityForms) {
   request_parser p;
   std::size_t c = 0;
