@@ -3,6 +3,7 @@
 // observes the final response (even a 404 or a 500), and data passed from
 // middleware to the handler.
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,11 @@ task<void> whoami(http::context& ctx) {
   co_return;
 }
 
+// Plain (non-coroutine) handlers: called directly when nothing wraps them,
+// through a coroutine when middleware does.
+void plain_hello(http::context& ctx) { ctx.response().content_type("text/plain").body("plain"); }
+void plain_boom(http::context&) { throw std::runtime_error("plain handler failed"); }
+
 class MiddlewareTest : public ::testing::TestWithParam<backend_choice> {
  protected:
   void SetUp() override {
@@ -73,6 +79,8 @@ class MiddlewareTest : public ::testing::TestWithParam<backend_choice> {
     srv_->get("/open", testing::handlers::hello, {tracer(j_, "r")});
     srv_->get("/me", whoami, {auth(), tracer(j_, "r")});
     srv_->get("/boom", testing::handlers::boom);
+    srv_->get("/plain", plain_hello, {tracer(j_, "r")});
+    srv_->get("/plain-boom", plain_boom);
     srv_->start();
   }
   std::optional<testing::http_reply> get(const std::string& target, const std::string& extra = "") {
@@ -118,6 +126,40 @@ TEST_P(MiddlewareTest, AftersSeeNotFoundAndHandlerFailures) {
   EXPECT_EQ(boom->status, 500);
   EXPECT_EQ(j_.take(), (std::vector<std::string>{"g1.before /boom", "g2.before /boom", "g2.after 500",
                                                  "g1.after 500"}));
+}
+
+TEST_P(MiddlewareTest, PlainHandlersRunUnderMiddlewareAndFailAs500) {
+  auto r = get("/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "plain");
+  EXPECT_EQ(j_.take(), (std::vector<std::string>{"g1.before /plain", "g2.before /plain", "r.before /plain",
+                                                 "r.after 200", "g2.after 200", "g1.after 200"}));
+  auto boom = get("/plain-boom");
+  ASSERT_TRUE(boom);
+  EXPECT_EQ(boom->status, 500);
+  EXPECT_EQ(j_.take(), (std::vector<std::string>{"g1.before /plain-boom", "g2.before /plain-boom", "g2.after 500",
+                                                 "g1.after 500"}));
+}
+
+// Without middleware a plain handler is called directly by the connection.
+TEST_P(MiddlewareTest, APlainHandlerWithoutMiddlewareIsCalledDirectly) {
+  http::server bare(testing::test_options(GetParam()));
+  bare.get("/", plain_hello);
+  bare.get("/boom", plain_boom);
+  bare.start();
+  http_conn c(bare.port());
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /boom HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (int want : {200, 500, 200}) {
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, want);
+    if (want == 200) {
+      EXPECT_EQ(r->body, "plain");
+    }
+  }
+  bare.stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MiddlewareTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
