@@ -3,6 +3,8 @@
 // free on purpose: <cctype> would consult the C locale on every byte.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace ringlane::http::ascii {
@@ -15,6 +17,40 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// iequals() for a token (a field name, as llhttp delivers them) against a
+// lowercase literal made of letters, digits and '-': eight bytes per
+// compare. OR-ing 0x20 lowercases a letter and leaves digits and '-' as
+// they are; no other token byte can become a lowercase letter, a digit or
+// '-' that way, so the answer is exact for tokens.
+inline bool token_iequals(std::string_view token, std::string_view lower) noexcept {
+  const std::size_t n = token.size();
+  if (n != lower.size()) return false;
+  const char* a = token.data();
+  const char* b = lower.data();
+  auto load8 = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      if ((load8(a + i) | 0x2020202020202020ull) != load8(b + i)) return false;
+    return i == n || (load8(a + n - 8) | 0x2020202020202020ull) == load8(b + n - 8);
+  }
+  if (n >= 4) {
+    return (load4(a) | 0x20202020u) == load4(b) && (load4(a + n - 4) | 0x20202020u) == load4(b + n - 4);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if ((a[i] | 0x20) != b[i]) return false;
   return true;
 }
 

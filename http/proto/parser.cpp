@@ -86,37 +86,36 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
   const char* a = arena_.data();
   head_.method = {a + method_.off, method_.len};
   head_.target = {a + url_.off, url_.len};
+  // One pass: make each field's views (llhttp strips a value's leading OWS
+  // but reports the trailing one) and look at the few names that decide
+  // framing and persistence; the switch on length keeps most fields to one
+  // compare.
   head_.headers.reserve(fields_.size());
-  for (const raw_field& f : fields_) {
-    // llhttp strips a value's leading OWS but reports the trailing one.
-    std::uint32_t n = f.value.len;
-    while (n > 0 && (a[f.value.off + n - 1] == ' ' || a[f.value.off + n - 1] == '\t')) --n;
-    head_.headers.push_back({{a + f.name.off, f.name.len}, {a + f.value.off, n}});
-  }
-
-  // One pass over the fields for the ones that decide framing and
-  // persistence; the switch on length keeps it to one compare for most.
   std::size_t hosts = 0, lengths = 0;
   bool te = false, te_chunked_last = false, te_chunked_twice = false, te_unknown = false;
   bool conn_close = false, conn_keep_alive = false, conn_upgrade = false, upgrade_header = false;
   std::uint64_t length = 0;
-  for (const header_field& f : head_.headers) {
+  for (const raw_field& raw : fields_) {
+    std::uint32_t n = raw.value.len;
+    while (n > 0 && (a[raw.value.off + n - 1] == ' ' || a[raw.value.off + n - 1] == '\t')) --n;
+    const header_field& f = head_.headers.emplace_back(
+        header_field{{a + raw.name.off, raw.name.len}, {a + raw.value.off, n}});
     switch (f.name.size()) {
       case 4:
-        if (ascii::iequals(f.name, "host")) {
+        if (ascii::token_iequals(f.name, "host")) {
           ++hosts;
           head_.host = f.value;
         }
         break;
       case 6:
-        if (ascii::iequals(f.name, "expect") && ascii::iequals(f.value, "100-continue"))
+        if (ascii::token_iequals(f.name, "expect") && ascii::iequals(f.value, "100-continue"))
           head_.expect_continue = minor == 1;  // 1.0 clients never wait (RFC 9110 10.1.1)
         break;
       case 7:
-        if (ascii::iequals(f.name, "upgrade")) upgrade_header = true;
+        if (ascii::token_iequals(f.name, "upgrade")) upgrade_header = true;
         break;
       case 10:
-        if (ascii::iequals(f.name, "connection"))
+        if (ascii::token_iequals(f.name, "connection"))
           ascii::for_each_list_item(f.value, [&](std::string_view t) {
             conn_close |= ascii::iequals(t, "close");
             conn_keep_alive |= ascii::iequals(t, "keep-alive");
@@ -125,13 +124,13 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
           });
         break;
       case 14:
-        if (ascii::iequals(f.name, "content-length")) {
+        if (ascii::token_iequals(f.name, "content-length")) {
           if (++lengths > 1 || !parse_content_length(f.value, length))
             return fail(400, "invalid Content-Length");
         }
         break;
       case 17:
-        if (ascii::iequals(f.name, "transfer-encoding")) {
+        if (ascii::token_iequals(f.name, "transfer-encoding")) {
           te = true;
           te_chunked_last = false;  // a later field's codings follow this one's
           ascii::for_each_list_item(f.value, [&](std::string_view coding) {
