@@ -46,12 +46,15 @@ def peers_dir(repo: Path) -> Path:
 
 
 def discover(repo: Path, only: list[str] | None) -> list[Peer]:
-    """Every known peer (present or not) plus every other folder found."""
+    """Every known peer (present or not) plus every other folder with a
+    `build` script. Folders without one hold code the peers share (such as
+    rust_common/), not a server."""
     pdir = peers_dir(repo)
     names = list(KNOWN)
     if pdir.is_dir():
         names += sorted(p.name for p in pdir.iterdir()
-                        if p.is_dir() and p.name not in KNOWN and not p.name.startswith("."))
+                        if p.is_dir() and p.name not in KNOWN and not p.name.startswith(".")
+                        and (p / "build").exists())
     if only is not None:
         names = [n for n in names if n in only] + [n for n in only if n not in names]
     return [Peer(n, pdir / n, repo / "build" / "peers" / n) for n in names]
