@@ -643,6 +643,10 @@ class Harness:
             if wrk_rc != 0 or w["requests"] is None:
                 rec["error"] = f"wrk failed (exit {wrk_rc}): " + \
                     " | ".join(wrk_out.strip().splitlines()[-3:])
+            elif reqs == 0:
+                # Every connection failed (refused, reset): nothing to divide by.
+                errs = " ".join(ln.strip() for ln in wrk_out.splitlines() if "errors" in ln)
+                rec["error"] = "no request completed" + (f" ({errs})" if errs else "")
             elif not alive:
                 rec["error"] = "server died during the run"
             else:

@@ -103,7 +103,11 @@ def measure_argv(a: argparse.Namespace, out: Path, servers: list[tuple[str, str]
 def run_measure(a, out: Path, servers, connections: int, extra: list[str]) -> dict | None:
     argv = measure_argv(a, out, servers, connections, extra)
     log("running: " + shlex.join(argv[1:]))
-    rc = subprocess.run(argv, cwd=REPO, check=False).returncode
+    # nginx refuses connections beyond worker_connections ("not enough,
+    # reusing connections"): size it for the run, as measure.py's --nginx does.
+    env = {**os.environ}
+    env.setdefault("RINGLANE_NGINX_WORKER_CONNECTIONS", str(max(4096, connections + 64)))
+    rc = subprocess.run(argv, cwd=REPO, check=False, env=env).returncode
     res = out / "results.json"
     if not res.exists():
         log(f"measure.py exited {rc} without results")
