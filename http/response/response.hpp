@@ -57,7 +57,17 @@ class response {
   std::size_t header_count() const noexcept { return fields_.size(); }
 
   response& body(std::string_view bytes) {
-    body_.assign(bytes.data(), bytes.size());
+    // assign() must allow `bytes` to be a view of body_ itself, and pays
+    // for that check on every call; clear() + append() is the cheaper
+    // path whenever the bytes live elsewhere (the usual case).
+    const auto at = reinterpret_cast<std::uintptr_t>(bytes.data());
+    const auto own = reinterpret_cast<std::uintptr_t>(body_.data());
+    if (at - own <= body_.capacity()) {
+      body_.assign(bytes.data(), bytes.size());
+    } else {
+      body_.clear();
+      body_.append(bytes.data(), bytes.size());
+    }
     return *this;
   }
   // body("literal") would be ambiguous between the two overloads around it.
