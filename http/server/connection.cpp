@@ -162,13 +162,13 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
     if (last) ctx.close_after();
     ctx.set_draining(c.draining.load(std::memory_order_relaxed));
     const routed r = route_request(ctx, c);
-    if (r.plain && r.route->handler.is_plain()) {
+    if (r.unwrapped && r.route->handler.is_plain()) {
       try {
         r.route->handler.call_plain(ctx);  // never waits: no coroutine at all
       } catch (...) {
         handler_failed(ctx, std::current_exception());
       }
-    } else if (r.plain) {
+    } else if (r.unwrapped) {
       std::exception_ptr err;
       try {
         co_await r.route->handler(ctx);

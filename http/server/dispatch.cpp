@@ -99,7 +99,7 @@ void not_routed(context& ctx, core& c, router::outcome why) {
 routed route_request(context& ctx, core& c) noexcept {
   const router::match_result m = c.routes.match(ctx.method(), ctx.path(), ctx.params_for_routing());
   routed r{m.result == router::outcome::found ? &c.entries[m.id] : nullptr, m.result, false};
-  r.plain = r.route && r.route->middleware.empty() && c.global.empty() && c.opts.timeouts.handler.count() <= 0;
+  r.unwrapped = r.route && r.route->middleware.empty() && c.global.empty() && c.opts.timeouts.handler.count() <= 0;
   return r;
 }
 

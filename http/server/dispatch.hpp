@@ -13,13 +13,13 @@ class context;
 
 namespace ringlane::http::detail {
 
-// The route for a request, and whether it is plain: no middleware, no
+// The route for a request, and whether it is unwrapped: no middleware, no
 // handler deadline -- then the connection calls the handler itself (one
-// coroutine frame per request instead of three).
+// coroutine frame per request instead of three, none for a plain handler).
 struct routed {
   const route_entry* route;  // null: 404/405/OPTIONS
   router::outcome outcome;
-  bool plain;
+  bool unwrapped;
 };
 routed route_request(context& ctx, core& c) noexcept;
 
@@ -27,7 +27,7 @@ routed route_request(context& ctx, core& c) noexcept;
 // 404/405/OPTIONS answers; exceptions become 500s.
 task<void> dispatch(context& ctx, core& c, routed r);
 
-// A plain handler threw: a 500 (or a close, once streaming) and a log line.
+// An unwrapped handler threw: a 500 (or a close, once streaming) and a log line.
 void handler_failed(context& ctx, const std::exception_ptr& e);
 
 // Writes the response (or the last chunk of a stream) unless the handler
