@@ -162,21 +162,21 @@ void emit(std::string& out, const response* r, const head_spec& h, std::string_v
   std::size_t bound = fixed_head_bound + reason_phrase(h.code).size() + h.server.size() +
                       sizeof("Content-Type: \r\n") + h.content_type.size() +
                       (r ? r->header_bytes() : 0);
-  // Usual case: build the head on the stack, then two appends into one
-  // reservation. Going through out.resize() instead would zero-fill the
-  // bound first, which costs about as much as writing the head.
-  // A small body (hello's 13 bytes) joins the head there: one append.
+  // Usual case: build the head on the stack. A small body (hello's 13
+  // bytes) joins it there, so the response is one append; a larger one
+  // follows in a second append into one reservation. Going through
+  // out.resize() instead would zero-fill the bound first, which costs
+  // about as much as writing the head.
   constexpr std::size_t stack_head = 1024;
-  if (bound + body.size() <= stack_head) {
-    char head[stack_head];
-    char* end = put_head(head, r, h);
-    if (!body.empty()) std::memcpy(end, body.data(), body.size());
-    out.append(head, static_cast<std::size_t>(end - head) + body.size());
-    return;
-  }
   if (bound <= stack_head) {
     char head[stack_head];
-    std::size_t n = static_cast<std::size_t>(put_head(head, r, h) - head);
+    char* end = put_head(head, r, h);
+    const std::size_t n = static_cast<std::size_t>(end - head);
+    if (n + body.size() <= stack_head) {
+      if (!body.empty()) std::memcpy(end, body.data(), body.size());
+      out.append(head, n + body.size());
+      return;
+    }
     out.reserve(out.size() + n + body.size());
     out.append(head, n);
   } else {
