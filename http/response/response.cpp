@@ -56,16 +56,13 @@ std::ptrdiff_t response::find(std::string_view name) const noexcept {
 }
 
 void response::append(std::string_view name, std::string_view value) {
-  // Offsets are taken before appending, and std::string::append copes with
-  // a source that aliases bytes_ (r.header("a", r.header("b"))).
-  field x{};
-  x.name_at = static_cast<std::uint32_t>(bytes_.size());
-  x.name_len = static_cast<std::uint32_t>(name.size());
-  bytes_.append(name);
-  x.value_at = static_cast<std::uint32_t>(bytes_.size());
-  x.value_len = static_cast<std::uint32_t>(value.size());
-  bytes_.append(value);
-  fields_.push_back(x);
+  // Offsets are taken before appending; byte_store copes with a source
+  // that aliases its bytes (r.header("a", r.header("b"))).
+  const auto at = static_cast<std::uint32_t>(bytes_.size());
+  const auto name_len = static_cast<std::uint32_t>(name.size());
+  const auto value_len = static_cast<std::uint32_t>(value.size());
+  bytes_.append(name, value);
+  fields_.push_back(field{at, name_len, at + name_len, value_len});
 }
 
 response& response::add_header(std::string_view name, std::string_view value) {
@@ -110,7 +107,7 @@ response& response::set(std::string_view name, std::string_view value) {
     std::memmove(bytes_.data() + x.value_at, value.data(), value.size());
   } else {
     x.value_at = static_cast<std::uint32_t>(bytes_.size());
-    bytes_.append(value);
+    bytes_.append(value, {});
   }
   x.value_len = static_cast<std::uint32_t>(value.size());
   // "Sets" means one field: drop any later ones added with add_header().

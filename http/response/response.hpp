@@ -5,7 +5,7 @@
 //   r.add_header("set-cookie", "a=1");
 //   r.add_header("set-cookie", "b=2");      // both are sent, in this order
 //
-// Storage. Every name and value lives in one byte string, and a small
+// Storage. Every name and value lives in one byte store, and a small
 // vector of offsets says where each field is:
 //
 //   bytes_:  content-typeapplication/jsonset-cookiea=1set-cookieb=2
@@ -32,6 +32,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "http/response/byte_store.hpp"
 
 namespace ringlane::http {
 
@@ -118,7 +120,7 @@ class response {
   void append(std::string_view name, std::string_view value);
 
   int status_ = 200;
-  std::string bytes_;
+  byte_store bytes_;
   std::vector<field> fields_;
   std::string body_;
 };
