@@ -96,6 +96,7 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
   bool conn_close = false, conn_keep_alive = false, conn_upgrade = false, upgrade_header = false;
   std::uint64_t length = 0;
   for (const raw_field& raw : fields_) {
+    if (raw.name.len == 0) return fail(400, "empty field name");  // llhttp 8.1 passes ": v"
     std::uint32_t n = raw.value.len;
     while (n > 0 && (a[raw.value.off + n - 1] == ' ' || a[raw.value.off + n - 1] == '\t')) --n;
     const header_field& f = head_.headers.emplace_back(
@@ -245,7 +246,7 @@ void request_parser::clear_message() noexcept {
   tail_[0] = tail_[1] = 0;
   paused_ = in_message_ = false;
   version_started_ = value_open_ = false;
-  head_done_ = complete_ = body_appended_ = sniffing_ = false;
+  head_done_ = complete_ = body_appended_ = sniffing_ = fast_ = false;
 }
 
 }  // namespace ringlane::http

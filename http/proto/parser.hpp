@@ -1,7 +1,9 @@
 // request_parser: bytes in, one request at a time out.
 //
 // llhttp (8.1, wrapped by llhttp_adapter.cpp, the only file that includes it)
-// does the byte-level state machine; this class adds what llhttp leaves to
+// does the byte-level state machine -- except for the common bodyless GET or
+// HEAD whose head is whole in one feed, which fast_head.hpp reads in one
+// pass into the same slices; this class adds what llhttp leaves to
 // its user: copying the head out of the caller's buffers, limits, the rules
 // of RFC 9110/9112 that decide a status, and delivering one message at a time.
 //
@@ -28,7 +30,7 @@
 //
 // Statuses (error(); sticky, the connection must close after the response):
 //   400  malformed request line or header; bare CR/LF, NUL/CTL in a value,
-//        obs-fold, space before ':'; garbage version; method with non-token
+//        obs-fold, space before ':', empty field name; garbage version; method with non-token
 //        bytes; missing Host (1.1) or several; bad/duplicate Content-Length;
 //        Content-Length with Transfer-Encoding; TE in HTTP/1.0; TE whose
 //        final coding is not chunked, or chunked twice; bad chunk syntax;
@@ -92,9 +94,12 @@ class request_parser {
   bool in_message() const noexcept { return in_message_; }  // bytes of an unfinished message were seen
   void next() noexcept;   // after complete: ready for the next message (no-op after an error)
   void reset() noexcept;  // forget everything, errors included (e.g. to reuse for a new connection)
+  // Heads taken by fast_head (fast_head.hpp) instead of llhttp, since construction.
+  std::uint64_t fast_heads() const noexcept { return fast_heads_; }
 
  private:
   friend struct llhttp_glue;  // llhttp_adapter.cpp: callbacks and feed()
+  friend struct fast_head;    // fast_head.cpp: the common head without llhttp
 
   // A piece of the head as offsets from the message's first byte; the
   // head's bytes land in arena_ (which may reallocate while a head streams
@@ -148,6 +153,8 @@ class request_parser {
   bool version_started_ = false, value_open_ = false;
   bool head_done_ = false, complete_ = false, body_appended_ = false;
   bool sniffing_ = false;          // llhttp refused the method: classify it ourselves
+  bool fast_ = false;              // this message was read by fast_head; llhttp never saw it
+  std::uint64_t fast_heads_ = 0;
 };
 
 }  // namespace ringlane::http
