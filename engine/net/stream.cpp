@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "engine/net/small_fifo.hpp"
 #include "runtime/task/yield.hpp"
 #include "runtime/time/sleep.hpp"
 
@@ -53,7 +54,7 @@ struct stream::state {
   bool recv_armed = false;
   bool recv_paused = false;      // cancelled because the backlog was full
   std::size_t max_chunks = 16;   // read-ahead backlog (see set_read_backlog)
-  std::deque<chunk> chunks;  // completions nobody has read yet
+  small_fifo<chunk, 16> chunks;  // completions nobody has read yet
   waker reader;
 
   // Sending: `out` collects queue()d bytes; `inflight` is what the kernel is
@@ -205,9 +206,9 @@ stream::~stream() {
   s->stream_alive = false;
   s->reader = waker{};
   s->flusher = waker{};
-  for (const auto& c : s->chunks) {
+  s->chunks.for_each([s](const state::chunk& c) {
     if (c.has_buffer) s->io->buffers().put(c.bid);
-  }
+  });
   s->chunks.clear();
   if (s->timer.armed()) ringlane::detail::worker_wheel().cancel(s->timer);
   // Cancel what is in flight; each completion drops its reference, the last
