@@ -30,10 +30,11 @@
 //
 // Statuses (error(); sticky, the connection must close after the response):
 //   400  malformed request line or header; bare CR/LF, NUL/CTL in a value,
-//        obs-fold, space before ':', empty field name; garbage version; method with non-token
-//        bytes; missing Host (1.1) or several; bad/duplicate Content-Length;
-//        Content-Length with Transfer-Encoding; TE in HTTP/1.0; TE whose
-//        final coding is not chunked, or chunked twice; bad chunk syntax;
+//        obs-fold, space before ':', empty field name; garbage version;
+//        method with non-token bytes; missing Host (1.1) or several;
+//        bad/duplicate Content-Length; Content-Length with
+//        Transfer-Encoding; TE in HTTP/1.0; TE whose final coding is not
+//        chunked, or chunked twice; bad chunk syntax;
 //        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
 //        form (CONNECT); bad %-escape, %00 or ".." above root in the path
 //   413  Content-Length above the body limit (at head time), or a chunked

@@ -87,6 +87,19 @@ TEST(Response, ValueMayAliasTheResponseItself) {
   EXPECT_EQ(r.header("b"), "first value");
 }
 
+// The field bytes grow while the value being appended is a view of them:
+// the old block must outlive the copy (ASan would see a use after free).
+TEST(Response, AnAliasingValueSurvivesTheFieldBytesGrowing) {
+  response r;
+  const std::string long_value(100, 'v');
+  r.header("a", long_value);
+  r.header("b", r.header("a"));  // 202 bytes of fields: past the first block
+  r.header("c", r.header("b"));
+  EXPECT_EQ(r.header("a"), long_value);
+  EXPECT_EQ(r.header("b"), long_value);
+  EXPECT_EQ(r.header("c"), long_value);
+}
+
 TEST(Response, EmptyValueIsAllowed) {
   response r;
   r.header("x-empty", "");
