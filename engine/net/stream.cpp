@@ -259,11 +259,15 @@ std::string& stream::queue_buffer() noexcept { return s_->out; }
 
 std::size_t stream::queued() const noexcept { return s_->out.size(); }
 
-task<std::int32_t> stream::flush() {
+bool stream::flush_awaiter::await_ready() noexcept {
   state* s = s_;
-  if (s->send_error) co_return s->send_error;
-  if (!s->send_busy && !s->out.empty()) s->next_batch();
-  // Back-pressure: a reader slower than we write makes us wait here.
+  if (!s->send_error && !s->send_busy && !s->out.empty()) s->next_batch();
+  result_ = s->send_error;
+  return s->send_error || s->outstanding() <= high_water;
+}
+
+// Back-pressure: a reader slower than we write makes us wait here.
+task<std::int32_t> stream::wait_below_high_water(state* s) {
   while (!s->send_error && s->outstanding() > high_water) {
     if (s->timed_out) co_return -ETIMEDOUT;
     s->want_below = high_water;
