@@ -77,7 +77,7 @@ void list_splice_back(timer_link& to, timer_link& from) noexcept {
 
 }  // namespace
 
-timer_wheel::timer_wheel(std::uint64_t now_ms) : ready_min_(kNever), now_(now_ms) {
+timer_wheel::timer_wheel(std::uint64_t now_ms) : ready_min_(kNever), next_due_(kNever), now_(now_ms) {
   for (wheel_level& lv : levels_) {
     for (timer_link& head : lv.slots) list_init(head);
   }
@@ -123,6 +123,7 @@ void timer_wheel::file(timer_entry& e) noexcept {
   e.where_ = timer_entry::where::slot;
   list_push_back(levels_[lv].slots[slot], link_of(e));
   levels_[lv].occupied |= std::uint64_t{1} << slot;
+  next_due_ = std::min(next_due_, slot_start(lv, slot));
 }
 
 void timer_wheel::cancel(timer_entry& e) noexcept {
@@ -181,6 +182,13 @@ std::optional<std::uint64_t> timer_wheel::next_deadline() const noexcept {
 std::size_t timer_wheel::advance(std::uint64_t now_ms) {
   assert(!advancing_ && "timer_wheel::advance called from a timer callback");
   const std::uint64_t target = std::max(now_ms, now_);
+  // The common call -- a worker's loop turn, nothing due yet -- only moves
+  // the clock: no slot starts by `target` (next_due_ is a lower bound), and
+  // nothing waits on ready_.
+  if (target < next_due_ && list_empty(ready_)) {
+    now_ = target;
+    return 0;
+  }
 
   // Step 1: entries inserted with a deadline already past fire first.
   list_splice_back(firing_, ready_);
@@ -192,7 +200,8 @@ std::size_t timer_wheel::advance(std::uint64_t now_ms) {
   // start keeps every other entry's level and slot valid. Entries due by
   // `target` join firing_; the others (cascades, lazily reset or clamped
   // entries) are re-filed against the new now_ and land lower.
-  for (auto exp = next_expiration(); exp && exp->when <= target; exp = next_expiration()) {
+  std::optional<expiration> exp = next_expiration();
+  for (; exp && exp->when <= target; exp = next_expiration()) {
     now_ = exp->when;
     wheel_level& lv = levels_[exp->level];
     lv.occupied &= ~(std::uint64_t{1} << exp->slot);
@@ -212,6 +221,8 @@ std::size_t timer_wheel::advance(std::uint64_t now_ms) {
     }
   }
   now_ = target;
+  // The first slot left starts where it did before now_ moved: exact again.
+  next_due_ = exp ? exp->when : kNever;
 
   // Step 3: fire. Each entry is unlinked and disarmed before its callback
   // runs, so the callback may re-insert it; a callback that cancels another

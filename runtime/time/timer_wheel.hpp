@@ -212,6 +212,9 @@ class timer_wheel {
   timer_link ready_;      // inserted with deadline <= now_; fire next advance()
   timer_link firing_;     // being fired by the running advance()
   std::uint64_t ready_min_;  // <= every deadline on ready_ (may be stale-low)
+  // <= the start of every occupied slot (stale-low after a cancel): an
+  // advance() to a time before it has no slot to visit, only now_ to move.
+  std::uint64_t next_due_;
   std::uint64_t now_;
   std::size_t size_ = 0;
   bool advancing_ = false;
