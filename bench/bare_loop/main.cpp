@@ -3,7 +3,7 @@
 // runtime, no tasks, no op records, no timers).
 //
 //   bare_loop [--port 8080] [--buffers 1024] [--buffer-size 16384]
-//             [--skip-send-cqe] [--fixed-files]
+//             [--skip-send-cqe] [--fixed-files] [--wait-nr N [--wait-usec U]]
 //
 // It answers like limit_server: every "\r\n\r\n" in a connection's byte
 // stream gets the same fixed 200 response, and everything one read produced
@@ -24,6 +24,9 @@
 //                    buffers that need the completion to be reused.
 //   --fixed-files    accepted sockets are direct descriptors (no fget/fput
 //                    per operation).
+//   --wait-nr N      each io_uring_enter sleeps until N completions are
+//                    ready or U microseconds passed (--wait-usec, default
+//                    100): fewer, larger loop turns, at up to U of latency.
 // Not a server to deploy: errors close the connection and nothing else.
 #include <liburing.h>
 #include <netinet/in.h>
@@ -59,6 +62,8 @@ struct options {
   unsigned buffer_size = 16384;
   bool skip_send_cqe = false;
   bool fixed_files = false;
+  unsigned wait_nr = 1;
+  unsigned wait_usec = 100;
 };
 
 // How much of "\r\n\r\n" each connection's last bytes matched.
@@ -107,12 +112,19 @@ options parse(int argc, char** argv) {
     else if (a == "--buffer-size" && has_value) o.buffer_size = static_cast<unsigned>(std::atoi(argv[++i]));
     else if (a == "--skip-send-cqe") o.skip_send_cqe = true;
     else if (a == "--fixed-files") o.fixed_files = true;
+    else if (a == "--wait-nr" && has_value) o.wait_nr = static_cast<unsigned>(std::atoi(argv[++i]));
+    else if (a == "--wait-usec" && has_value) o.wait_usec = static_cast<unsigned>(std::atoi(argv[++i]));
     else {
       std::fprintf(stderr,
-                   "usage: %s [--port N] [--buffers N] [--buffer-size N] [--skip-send-cqe] [--fixed-files]\n",
+                   "usage: %s [--port N] [--buffers N] [--buffer-size N] [--skip-send-cqe] [--fixed-files]"
+                   " [--wait-nr N [--wait-usec U]]\n",
                    argv[0]);
       std::exit(2);
     }
+  }
+  if (o.wait_nr == 0 || o.wait_usec == 0 || o.wait_usec >= 1000000) {
+    std::fprintf(stderr, "bare_loop: --wait-nr must be positive, --wait-usec in 1..999999\n");
+    std::exit(2);
   }
   if (o.buffers == 0 || (o.buffers & (o.buffers - 1)) != 0 || o.buffers > 32768) {
     std::fprintf(stderr, "bare_loop: --buffers must be a power of two up to 32768\n");
@@ -212,11 +224,17 @@ int main(int argc, char** argv) {
   };
 
   arm_accept();
-  std::fprintf(stderr, "bare_loop: 127.0.0.1:%u, %u x %u B buffers%s%s\n", o.port, o.buffers, o.buffer_size,
-               o.skip_send_cqe ? ", sends skip their CQE" : "", o.fixed_files ? ", fixed files" : "");
+  std::fprintf(stderr, "bare_loop: 127.0.0.1:%u, %u x %u B buffers%s%s, waits for %u completion(s)\n", o.port,
+               o.buffers, o.buffer_size, o.skip_send_cqe ? ", sends skip their CQE" : "",
+               o.fixed_files ? ", fixed files" : "", o.wait_nr);
   for (;;) {
-    io_uring_submit_and_wait(&ring, 1);
     io_uring_cqe* cqe;
+    if (o.wait_nr > 1) {
+      __kernel_timespec ts{0, static_cast<long long>(o.wait_usec) * 1000};
+      io_uring_submit_and_wait_timeout(&ring, &cqe, o.wait_nr, &ts, nullptr);
+    } else {
+      io_uring_submit_and_wait(&ring, 1);
+    }
     unsigned head;
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
