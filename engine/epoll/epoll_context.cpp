@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <initializer_list>
@@ -182,7 +183,14 @@ void epoll_context::unpark() noexcept {
 void epoll_context::wait_and_dispatch(int timeout_ms, bool announce_sleep) {
   // Retries owed before this turn; those owed during it wait for the next.
   retry_scratch_.swap(retry_);
-  int n = ::epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), timeout_ms);
+  // Take no more ready sockets than the receive pool has buffers for; the
+  // rest stay on the kernel's ready list, in order, for a later turn.
+  // Uncapped, turns at 10,000 busy connections emptied the pool faster
+  // than tasks returned buffers, and readers that met the empty pool backed
+  // off (-ENOBUFS) for up to 100 ms each, again and again (bench/README).
+  // An empty pool still takes one: writers and wake-ups keep moving.
+  const std::size_t room = std::min(std::max<std::size_t>(pool_.available(), 1), events_.size());
+  int n = ::epoll_wait(epfd_, events_.data(), static_cast<int>(room), timeout_ms);
   // Awake: producers may skip the eventfd from here on. An unpark that
   // raced in is dropped, which is fine: we are returning anyway, and the
   // worker re-checks its queues before it parks again.
