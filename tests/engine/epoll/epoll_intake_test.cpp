@@ -81,10 +81,7 @@ task<void> more_ready_than_buffers_body() {
 }
 
 TEST(EpollIntake, TakesNoMoreReadySocketsThanThePoolHasBuffers) {
-  epoll_options eo;
-  eo.buffer_count = 40;
-  eo.buffer_size = 1024;
-  runtime rt(epoll_runtime(1, eo));
+  runtime rt(epoll_runtime_small_pool(40));
   run(rt, more_ready_than_buffers_body());
 }
 

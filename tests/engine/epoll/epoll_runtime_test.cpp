@@ -305,10 +305,7 @@ task<void> enobufs_body() {
 }
 
 TEST(EpollRuntime, MultishotRecvEndsWithEnobufsAndResumesAfterRearm) {
-  epoll_options eo;
-  eo.buffer_count = 2;
-  eo.buffer_size = 1024;
-  runtime rt(epoll_runtime(1, eo));
+  runtime rt(epoll_runtime_small_pool(2));
   run(rt, enobufs_body());
 }
 

@@ -224,6 +224,15 @@ inline runtime_options epoll_runtime(std::uint32_t workers, epoll_options eo = {
   return o;
 }
 
+// One worker whose receive pool is `buffers` buffers of 1 KiB: small
+// enough for a test to run it dry.
+inline runtime_options epoll_runtime_small_pool(std::uint32_t buffers) {
+  epoll_options eo;
+  eo.buffer_count = buffers;
+  eo.buffer_size = 1024;
+  return epoll_runtime(1, eo);
+}
+
 inline task<bool> bounded(task<void> body) {
   const auto r = co_await timeout(30s, std::move(body));
   co_return r.has_value();
