@@ -172,8 +172,19 @@ struct llhttp_glue {
     return r.head_.has_body() ? HPE_PAUSED : 0;
   }
 
+  // Chunk extensions are ignored (RFC 9112 7.1.1) but still bounded: one
+  // chunk line may carry no more of them than a request line may be long,
+  // or a client could stream an endless line that never yields a byte of body.
+  static int on_chunk_extension(llhttp_t* p, const char*, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    r.chunk_ext_bytes_ += len;
+    if (r.chunk_ext_bytes_ > r.limits_.max_request_line) return stop(r, 400, "chunk extensions too long");
+    return 0;
+  }
+
   static int on_chunk_header(llhttp_t* p) noexcept {
     request_parser& r = self(p);  // llhttp keeps the chunk size in content_length
+    r.chunk_ext_bytes_ = 0;       // the next chunk line starts afresh
     if (p->content_length > r.body_limit_ - std::min<std::uint64_t>(r.body_total_, r.body_limit_))
       return stop(r, 413, "chunked body above the body limit");
     return 0;
@@ -360,9 +371,11 @@ const llhttp_settings_t* settings() noexcept {
     t.on_chunk_header = llhttp_glue::on_chunk_header;
     t.on_body = llhttp_glue::on_body;
     t.on_message_complete = llhttp_glue::on_message_complete;
+    t.on_chunk_extension_name = llhttp_glue::on_chunk_extension;
+    t.on_chunk_extension_value = llhttp_glue::on_chunk_extension;
     // Nothing else: every callback costs a call per message, and the spans
-    // above tell where each part ends. Chunk extensions have no callbacks: llhttp checks their syntax and we
-    // ignore them (RFC 9112 7.1.1).
+    // above tell where each part ends. llhttp checks the extensions' syntax;
+    // their callbacks only count bytes (on_chunk_extension).
     return t;
   }();
   return &s;

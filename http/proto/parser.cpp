@@ -109,8 +109,12 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
         }
         break;
       case 6:
-        if (ascii::token_iequals(f.name, "expect") && ascii::iequals(f.value, "100-continue"))
-          head_.expect_continue = minor == 1;  // 1.0 clients never wait (RFC 9110 10.1.1)
+        if (ascii::token_iequals(f.name, "expect")) {
+          // 100-continue is the only expectation there is (RFC 9110 10.1.1);
+          // any other we cannot meet, and say so before the body is read.
+          if (!ascii::iequals(f.value, "100-continue")) return fail(417, "unsupported expectation");
+          head_.expect_continue = minor == 1;  // 1.0 clients never wait
+        }
         break;
       case 7:
         if (ascii::token_iequals(f.name, "upgrade")) upgrade_header = true;
@@ -240,7 +244,7 @@ void request_parser::clear_message() noexcept {
   base_ = nullptr;
   method_ = url_ = {};
   method_end_ = url_end_ = version_end_ = name_end_ = value_end_ = span_end_ = 0;
-  head_size_ = trailer_bytes_ = 0;
+  head_size_ = trailer_bytes_ = chunk_ext_bytes_ = 0;
   trailer_fields_ = 0;
   sniffed_ = 0;
   tail_[0] = tail_[1] = 0;

@@ -143,6 +143,7 @@ class request_parser {
   std::uint32_t span_end_ = 0;     // end of the head's last span: what the arena must hold
   std::uint64_t head_size_ = 0;    // 0 until the head is complete
   std::uint64_t trailer_bytes_ = 0;
+  std::uint64_t chunk_ext_bytes_ = 0;  // extension bytes of the chunk being read
   std::size_t trailer_fields_ = 0;
   std::size_t sniffed_ = 0;        // method bytes seen while classifying a bad method
   char tail_[2] = {0, 0};          // last two bytes of earlier feeds (CRLF checks)

@@ -87,6 +87,11 @@ void not_routed(context& ctx, core& c, router::outcome why) {
       return;
     }
   }
+  if (ctx.method() == "CONNECT") {
+    // A tunnel nobody routed: this server is not a proxy (RFC 9110 9.3.6).
+    r.status(501).content_type("text/plain").body("CONNECT Not Implemented");
+    return;
+  }
   if (why == router::outcome::method_not_allowed) {
     r.status(405).header("Allow", c.routes.allowed(ctx.path())).content_type("text/plain").body("Method Not Allowed");
   } else {

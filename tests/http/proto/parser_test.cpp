@@ -100,6 +100,17 @@ std::vector<status_case> status_cases() {
       {"TransferEncodingChunkedTwice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"TransferEncodingInHttp10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"TransferEncodingUnknownCoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"ChunkExtensionsAtTheLineLimit", P + "5;" + repeat('e', 8 * 1024) + "\r\nhello\r\n0\r\n\r\n", 200},
+      {"ChunkExtensionsAboveTheLineLimit", P + "5;" + repeat('e', 8 * 1024 + 1) + "\r\nhello\r\n0\r\n\r\n", 400},
+      {"ChunkExtensionValueAboveTheLineLimit", P + "5;e=" + repeat('v', 8 * 1024) + "\r\nhello\r\n0\r\n\r\n", 400},
+      // The limit is per chunk line: many lines, each within it, pass.
+      {"ChunkExtensionsOnManyLines", P + [] {
+         std::string body;
+         for (int i = 0; i < 8; ++i) body += "1;" + std::string(4000, 'e') + "\r\nx\r\n";
+         return body + "0\r\n\r\n";
+       }(), 200},
+      {"ExpectUnknown", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\nhi", 417},
+      {"ExpectEmpty", "GET / HTTP/1.1\r\nHost: a\r\nExpect:\r\n\r\n", 417},
       {"ChunkSizeNotHex", P + "zz\r\nhello\r\n0\r\n\r\n", 400},
       {"ChunkSizeWithSpace", P + "5 \r\nhello\r\n0\r\n\r\n", 400},
       {"ChunkSizeOverflow", P + "ffffffffffffffffff\r\nhello\r\n0\r\n\r\n", 400},

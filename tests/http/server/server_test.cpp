@@ -19,6 +19,18 @@ class ServerTest : public ::testing::TestWithParam<backend_choice> {
   http::options opts() const { return testing::test_options(GetParam()); }
 };
 
+// `request` gets `status`, and the same connection then serves GET / as usual.
+void expect_status_then_served(http_conn& c, std::string_view request, int status) {
+  ASSERT_TRUE(c.send(request));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, status);
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r2 = c.read_reply();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 200);
+}
+
 TEST_P(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
@@ -167,6 +179,12 @@ TEST_P(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_EQ(r2->header("allow"), "POST, PUT");
 }
 
+TEST_P(ServerTest, UnroutedConnectIs501AndTheConnectionGoesOn) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  expect_status_then_served(c, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 501);
+}
+
 TEST_P(ServerTest, OptionsListsWhatAPathAndTheServerSupport) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
@@ -185,14 +203,7 @@ TEST_P(ServerTest, OptionsListsWhatAPathAndTheServerSupport) {
 TEST_P(ServerTest, AThrowingHandlerGets500AndTheConnectionSurvives) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
-  ASSERT_TRUE(c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto r = c.read_reply();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 500);
-  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto r2 = c.read_reply();
-  ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->status, 200);
+  expect_status_then_served(c, "GET /boom HTTP/1.1\r\nHost: x\r\n\r\n", 500);
 }
 
 TEST_P(ServerTest, StreamingSendsEveryChunkThenKeepsTheConnection) {
@@ -246,6 +257,9 @@ TEST_P(ServerTest, HostileRequestsGetTheirStatusAndAClose) {
       {"uri too long", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
       {"headers too large", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40000, 'b') + "\r\n\r\n", 431},
       {"http/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+      {"unknown expectation", "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\nhi", 417},
+      {"endless chunk extension",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;" + std::string(9000, 'e') + "\r\n", 400},
   };
   for (const hostile_case& hc : cases) {
     http_conn c(srv->port());
