@@ -52,6 +52,10 @@ task<void> task_list(http::context& ctx);    // GET /tasks
 task<void> async_stream(http::context& ctx);   // GET /async/stream
 task<void> stream_chunks(http::context& ctx);  // GET /stream/chunks
 
+// realtime.cpp
+task<void> ws_echo(http::context& ctx);    // GET /ws/echo
+task<void> sse_ticks(http::context& ctx);  // GET /events
+
 // routes.cpp
 task<void> index_page(http::context& ctx);  // GET /
 // Registers every endpoint above on `s`.

@@ -46,6 +46,8 @@ constexpr endpoint kEndpoints[] = {
     {"GET", "/tasks/:id", task_status, "one job's status (running/completed/failed) and progress"},
     {"GET", "/async/stream", async_stream, "?n=100: a JSON array streamed one item per chunk, 10 ms apart"},
     {"GET", "/stream/chunks", stream_chunks, "?n=1000: \"Chunk i: processed_data_i\" lines streamed ~1 ms apart"},
+    {"GET", "/ws/echo", ws_echo, "WebSocket: every text or binary message echoed back (426 for a plain GET)"},
+    {"GET", "/events", sse_ticks, "?n=5&ms=100: Server-Sent Events, n \"tick\" events ms apart"},
 };
 
 }  // namespace

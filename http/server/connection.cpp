@@ -89,6 +89,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
   engine::pooled chunk{0, {}};  // the pool buffer `in` points into, if any
   std::string carry;          // unparsed bytes moved out of a pool buffer
   std::string_view in;        // bytes not yet parsed
+  ctx.bind_connection(in, {&link.idle, &c.draining});
   std::uint32_t served = 0;
   bool head_done = false;     // the current message's head was parsed
 

@@ -10,6 +10,7 @@
 #include "http/proto/query.hpp"
 #include "http/response/serialize.hpp"
 #include "http/server/options.hpp"
+#include "http/ws/handshake.hpp"
 
 namespace ringlane::http {
 
@@ -153,6 +154,31 @@ task<bool> context::send_raw(std::string_view bytes) {
   sent_ = sent::raw;
   stream_->queue_buffer().append(bytes);
   co_return co_await flush_now();
+}
+
+task<std::optional<ws::websocket>> context::accept_websocket(std::string_view protocol) {
+  if (sent_ != sent::nothing) co_return std::nullopt;
+  const ws::handshake hs = ws::check_handshake(*head_, protocol);
+  if (hs.status != 0) {
+    response_.status(hs.status).content_type("text/plain").body(hs.reason);
+    // 426 names what to upgrade to (RFC 9110 15.5.22, RFC 6455 4.4).
+    if (hs.status == 426) response_.header("Upgrade", "websocket").header("Sec-WebSocket-Version", "13");
+    co_return std::nullopt;
+  }
+  sent_ = sent::raw;  // from here on the bytes are frames: no more HTTP
+  ws::write_switching_protocols(stream_->queue_buffer(), hs);
+  const bool ok = co_await flush_now();
+  if (!ok) co_return std::nullopt;
+  ws::settings cfg;
+  cfg.max_message = opts_->limits.max_body;
+  cfg.idle = opts_->timeouts.idle;
+  cfg.write = opts_->timeouts.write;
+  std::string ahead;
+  if (read_ahead_ != nullptr) {
+    ahead.assign(*read_ahead_);
+    *read_ahead_ = {};
+  }
+  co_return ws::websocket(*stream_, cfg, std::move(ahead), watch_);
 }
 
 }  // namespace ringlane::http

@@ -25,6 +25,7 @@
 //   get_request_query(n)           ctx.query(n)
 //   get_socket_addr()              ctx.client_address()
 //   closed()                       ctx.close_after()
+//   (WebSocket routes)             co_await ctx.accept_websocket(), then ws->receive()/send_text()
 //
 // A context lives as long as its connection and is reused per request; the
 // views it hands out are valid until the handler returns.
@@ -43,6 +44,7 @@
 #include "http/proto/request_head.hpp"
 #include "http/response/response.hpp"
 #include "http/router/router.hpp"
+#include "http/ws/websocket.hpp"
 #include "runtime/task/task.hpp"
 
 namespace ringlane::engine {
@@ -93,6 +95,14 @@ class context {
   // Bytes as they are: the handler frames its own response. The connection
   // closes after the handler returns.
   task<bool> send_raw(std::string_view bytes);
+  // WebSocket (RFC 6455, ws/websocket.hpp): answers a valid handshake with
+  // 101 and returns the session; the connection closes when the handler
+  // returns. Otherwise nullopt, with the response set to 426 (not a
+  // WebSocket 13 request) or 400 (malformed), sent when the handler returns.
+  // `protocol`: the subprotocol to accept if the client offers it. One
+  // message is bounded by limits.max_body; a receive() waits at most
+  // timeouts.idle.
+  task<std::optional<ws::websocket>> accept_websocket(std::string_view protocol = {});
   // Close the connection after this response (sends Connection: close).
   void close_after() noexcept { close_after_ = true; }
   bool client_gone() const noexcept { return gone_; }
@@ -116,6 +126,12 @@ class context {
   void set_draining(bool d) noexcept { draining_ = d; }
   bool keep_alive() const noexcept;
   void mark_gone() noexcept { gone_ = true; }
+  // What a WebSocket session takes over from its connection: the unparsed
+  // bytes, and the idle flag and drain state a graceful shutdown acts on.
+  void bind_connection(std::string_view& in, ws::connection_watch watch) noexcept {
+    read_ahead_ = &in;
+    watch_ = watch;
+  }
 
  private:
   task<bool> flush_now();
@@ -125,6 +141,8 @@ class context {
   sockaddr_storage* peer_;  // filled lazily by client_address()
   const request_head* head_ = nullptr;
   std::string* body_ = nullptr;
+  std::string_view* read_ahead_ = nullptr;
+  ws::connection_watch watch_;
   route_params params_;
   http::response response_;
   std::vector<std::pair<std::string, std::any>> data_;

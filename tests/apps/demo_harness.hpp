@@ -280,6 +280,14 @@ class http_client {
     return r;
   }
 
+  // Exactly n bytes of what follows (WebSocket frames after a 101).
+  std::string read_exactly(std::size_t n) {
+    while (buf_.size() < n) need_more("bytes");
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+  }
+
   // True if the server closed the connection (reads EOF) within `wait`.
   bool closed_by_peer(std::chrono::milliseconds wait) {
     pollfd p{fd_, POLLIN, 0};

@@ -70,9 +70,51 @@ TEST_P(DemoTest, IndexListsEveryEndpoint) {
                         "GET /concurrent-ops", "POST /async/pipeline", "GET /errors/timeout", "GET /errors/fail",
                         "GET /errors/panic", "GET /control/semaphore", "GET /control/rate-limit",
                         "GET /control/circuit-breaker", "GET /runtime/metrics", "GET /users/:user_id", "POST /tasks",
-                        "GET /tasks", "GET /tasks/:id", "GET /async/stream", "GET /stream/chunks"}) {
+                        "GET /tasks", "GET /tasks/:id", "GET /async/stream", "GET /stream/chunks", "GET /ws/echo",
+                        "GET /events"}) {
     EXPECT_TRUE(paths.count(p)) << p;
   }
+}
+
+// One masked client frame (payload under 126 bytes).
+std::string ws_frame(std::uint8_t op, std::string_view payload) {
+  std::string f{static_cast<char>(0x80 | op), static_cast<char>(0x80 | payload.size())};
+  const char key[4] = {0x11, 0x22, 0x33, 0x44};
+  f.append(key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
+  return f;
+}
+
+TEST_P(DemoTest, WebSocketEchoesAndClosesCleanly) {
+  http_client c(port());
+  c.send_all(
+      "GET /ws/echo HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  const http_response r = c.read_head();
+  ASSERT_EQ(r.status, 101);
+  EXPECT_EQ(r.header("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  c.send_all(ws_frame(0x1, "hello, demo") + ws_frame(0x9, "are you there"));
+  EXPECT_EQ(c.read_exactly(13), std::string("\x81\x0b") + "hello, demo");
+  EXPECT_EQ(c.read_exactly(15), std::string("\x8a\x0d") + "are you there");
+  c.send_all(ws_frame(0x8, std::string("\x03\xe8", 2)));  // close, 1000
+  EXPECT_EQ(c.read_exactly(4), std::string("\x88\x02\x03\xe8", 4));
+  EXPECT_TRUE(c.closed_by_peer(10s));
+}
+
+TEST_P(DemoTest, PlainGetOnTheWebSocketEndpointIs426) {
+  const http_response r = get("/ws/echo");
+  EXPECT_EQ(r.status, 426);
+  EXPECT_EQ(r.header("upgrade"), "websocket");
+}
+
+TEST_P(DemoTest, EventsAreServerSentEvents) {
+  const http_response r = get("/events?n=3&ms=1");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "text/event-stream");
+  EXPECT_EQ(r.body,
+            "event: tick\nid: 0\ndata: {\"tick\":0,\"of\":3}\n\n"
+            "event: tick\nid: 1\ndata: {\"tick\":1,\"of\":3}\n\n"
+            "event: tick\nid: 2\ndata: {\"tick\":2,\"of\":3}\n\n");
 }
 
 TEST_P(DemoTest, AsyncFundamentalsAwaitsTogether) {

@@ -11,6 +11,7 @@ namespace ringlane {
 namespace {
 
 using engine::backend_choice;
+using testing::expect_status_then_served;
 using testing::http_conn;
 
 class ServerTest : public ::testing::TestWithParam<backend_choice> {
@@ -18,18 +19,6 @@ class ServerTest : public ::testing::TestWithParam<backend_choice> {
   void SetUp() override { testing::require_backend(GetParam()); }
   http::options opts() const { return testing::test_options(GetParam()); }
 };
-
-// `request` gets `status`, and the same connection then serves GET / as usual.
-void expect_status_then_served(http_conn& c, std::string_view request, int status) {
-  ASSERT_TRUE(c.send(request));
-  auto r = c.read_reply();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, status);
-  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto r2 = c.read_reply();
-  ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->status, 200);
-}
 
 TEST_P(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   auto srv = testing::start_test_server(opts());

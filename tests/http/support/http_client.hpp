@@ -5,6 +5,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -161,5 +162,17 @@ class http_conn {
   int fd_ = -1;
   std::string buf_;
 };
+
+// `request` gets `status`, and the same connection then serves GET / as usual.
+inline void expect_status_then_served(http_conn& c, std::string_view request, int status) {
+  ASSERT_TRUE(c.send(request));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, status);
+  ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r2 = c.read_reply();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 200);
+}
 
 }  // namespace ringlane::testing

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "http/server/server.hpp"
@@ -22,6 +26,35 @@ inline http::options test_options(engine::backend_choice b, std::uint32_t worker
   o.buffers = 256;
   o.log = false;
   return o;
+}
+
+// How /ws?id=NAME sessions ended (websocket::close_code()), by name, for
+// tests to wait on from their own thread.
+class ws_endings {
+ public:
+  void add(std::string id, std::uint16_t code) {
+    {
+      std::lock_guard lock(m_);
+      codes_[std::move(id)] = code;
+    }
+    cv_.notify_all();
+  }
+  // The session's close code once its handler has returned; nullopt if it
+  // has not within `bound`.
+  std::optional<std::uint16_t> wait(const std::string& id, std::chrono::seconds bound = std::chrono::seconds(10)) {
+    std::unique_lock lock(m_);
+    if (!cv_.wait_for(lock, bound, [&] { return codes_.count(id) != 0; })) return std::nullopt;
+    return codes_[id];
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::map<std::string, std::uint16_t> codes_;
+};
+inline ws_endings& ws_ended() {
+  static ws_endings e;
+  return e;
 }
 
 namespace handlers {
@@ -72,6 +105,25 @@ inline task<void> slow(http::context& ctx) {
   ctx.response().body("slow");
 }
 
+// /ws -> WebSocket echo (same type back; subprotocol "chat" if offered);
+// the text "close-me" makes the server start the closing handshake (4000).
+inline task<void> ws_echo(http::context& ctx) {
+  const std::string id = ctx.query("id").value_or("");
+  auto ws = co_await ctx.accept_websocket("chat");
+  if (!ws) co_return;
+  for (;;) {
+    auto msg = co_await ws->receive();
+    if (!msg) break;
+    if (msg->data == "close-me") {
+      co_await ws->close(4000, "bye");
+      break;
+    }
+    const bool ok = co_await ws->send(msg->type, msg->data);
+    if (!ok) break;
+  }
+  if (!id.empty()) ws_ended().add(id, ws->close_code());
+}
+
 }  // namespace handlers
 
 // A started server with every test route; stopped (drained) on destruction.
@@ -85,6 +137,7 @@ inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
   s->get("/stream", handlers::stream);
   s->get("/slow", handlers::slow);
   s->get("/events", handlers::events);
+  s->get("/ws", handlers::ws_echo);
   s->start();
   return s;
 }

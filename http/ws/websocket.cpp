@@ -1,0 +1,192 @@
+// websocket.cpp -- receive(): frames out of the byte stream, one at a time,
+// with the rules between frames (RFC 6455 5.4, 5.5, 7); send: one frame
+// per message into the stream's out buffer.
+#include "http/ws/websocket.hpp"
+
+#include <cerrno>
+#include <utility>
+
+#include "engine/net/stream.hpp"
+#include "http/ws/utf8.hpp"
+
+namespace ringlane::http::ws {
+
+websocket::websocket(engine::stream& s, const settings& cfg, std::string read_ahead, connection_watch watch)
+    : s_(&s), cfg_(cfg), watch_(watch), in_(std::move(read_ahead)) {}
+
+task<std::optional<message>> websocket::receive() {
+  while (!closed_) {
+    frame_header h;
+    std::uint16_t code = 0;
+    const header_status hs = parse_client_header(std::string_view(in_).substr(pos_), h, code);
+    if (hs == header_status::error) {
+      co_await fail(code);
+      break;
+    }
+    // A data frame that would take the message past the limit is refused
+    // from its header, before its payload is buffered.
+    if (hs == header_status::ok && !is_control(h.op) && h.length > cfg_.max_message - msg_.size()) {
+      co_await fail(close_code::too_big);
+      break;
+    }
+    if (hs == header_status::ok && in_.size() - pos_ - h.size >= h.length) {
+      char* payload = in_.data() + pos_ + h.size;
+      unmask(payload, static_cast<std::size_t>(h.length), h.mask);
+      const step st = co_await on_frame(h, payload);
+      consume(h.size + static_cast<std::size_t>(h.length));
+      if (st == step::message) {
+        std::optional<message> m(std::in_place, message{msg_type_, std::move(msg_)});
+        msg_.clear();
+        co_return m;
+      }
+      if (st == step::done) break;
+      continue;
+    }
+    const bool got = co_await fill();
+    if (!got) break;
+  }
+  co_return std::nullopt;
+}
+
+task<websocket::step> websocket::on_frame(const frame_header& h, char* payload) {
+  const std::string_view data(payload, static_cast<std::size_t>(h.length));
+  switch (h.op) {
+    case opcode::ping: {
+      if (close_sent_) co_return step::more;  // closing: no pongs any more
+      const bool ok = co_await send_frame(opcode::pong, data);
+      co_return ok ? step::more : step::done;
+    }
+    case opcode::pong:
+      co_return step::more;
+    case opcode::close:
+      co_return co_await on_close(data);
+    case opcode::text:
+    case opcode::binary:
+      if (in_message_) co_return co_await failed(close_code::protocol_error);  // inside a fragmented one
+      msg_type_ = h.op;
+      msg_.assign(data);
+      break;
+    case opcode::continuation:
+      if (!in_message_) co_return co_await failed(close_code::protocol_error);  // nothing to continue
+      msg_.append(data);
+      break;
+  }
+  in_message_ = !h.fin;
+  if (!h.fin) co_return step::more;
+  if (close_sent_) {  // closing: data is dropped
+    msg_.clear();
+    co_return step::more;
+  }
+  if (msg_type_ == opcode::text && !valid_utf8(msg_)) co_return co_await failed(close_code::invalid_payload);
+  co_return step::message;
+}
+
+// The peer's close: no payload, or a valid code and a UTF-8 reason (5.5.1,
+// 7.4). Answered with the same code unless we closed first.
+task<websocket::step> websocket::on_close(std::string_view data) {
+  std::uint16_t code = close_code::no_status;
+  if (data.size() == 1) co_return co_await failed(close_code::protocol_error);
+  if (data.size() >= 2) {
+    code = static_cast<std::uint16_t>(static_cast<unsigned char>(data[0]) << 8 | static_cast<unsigned char>(data[1]));
+    if (!valid_close_code(code)) co_return co_await failed(close_code::protocol_error);
+    if (!valid_utf8(data.substr(2))) co_return co_await failed(close_code::invalid_payload);
+  }
+  if (!close_sent_) {
+    close_code_ = code;
+    co_await send_frame(opcode::close, data.substr(0, 2));
+  }
+  closed_ = true;
+  co_return step::done;
+}
+
+task<websocket::step> websocket::failed(std::uint16_t code) {
+  co_await fail(code);
+  co_return step::done;
+}
+
+task<bool> websocket::fill() {
+  if (pos_ > 0) {
+    in_.erase(0, pos_);
+    pos_ = 0;
+  }
+  const bool draining = watch_.draining != nullptr && watch_.draining->load(std::memory_order_relaxed);
+  if (draining && !close_sent_) {
+    co_await fail(close_code::going_away);
+    co_return false;
+  }
+  s_->set_timeout(close_sent_ ? cfg_.close_wait : cfg_.idle);
+  if (watch_.idle != nullptr) *watch_.idle = true;  // a drain may wake this read (-ETIMEDOUT)
+  engine::pooled chunk = co_await s_->read();
+  if (watch_.idle != nullptr) *watch_.idle = false;
+  if (chunk.res > 0) {
+    in_.append(chunk.buffer.view());
+    co_return true;
+  }
+  // Idle too long, or woken by a drain: both are "going away" (7.4.1).
+  if (chunk.res == -ETIMEDOUT && !close_sent_) co_await fail(close_code::going_away);
+  closed_ = true;
+  co_return false;
+}
+
+task<bool> websocket::send(opcode type, std::string_view data) {
+  if (closed_ || is_control(type)) co_return false;
+  co_return co_await send_frame(type, data);
+}
+
+task<bool> websocket::ping(std::string_view payload) {
+  if (closed_ || payload.size() > 125) co_return false;
+  co_return co_await send_frame(opcode::ping, payload);
+}
+
+task<void> websocket::close(std::uint16_t code, std::string_view reason) {
+  if (closed_ || close_sent_) co_return;
+  std::string payload;
+  payload.push_back(static_cast<char>(code >> 8));
+  payload.push_back(static_cast<char>(code & 0xFF));
+  payload.append(reason.substr(0, 123));  // a control frame carries at most 125 bytes
+  close_code_ = code;
+  const bool sent = co_await send_frame(opcode::close, payload);
+  if (!sent) {
+    closed_ = true;
+    co_return;
+  }
+  // The peer answers with its close; data still in flight is dropped.
+  while (!closed_) {
+    std::optional<message> m = co_await receive();
+    if (!m) break;
+  }
+}
+
+task<bool> websocket::send_frame(opcode op, std::string_view payload) {
+  if (close_sent_) co_return false;
+  if (op == opcode::close) close_sent_ = true;
+  write_frame(s_->queue_buffer(), op, payload);
+  s_->set_timeout(cfg_.write);
+  const std::int32_t e = co_await s_->flush();
+  if (e < 0) {
+    closed_ = true;
+    co_return false;
+  }
+  co_return true;
+}
+
+task<void> websocket::fail(std::uint16_t code) {
+  if (!close_sent_) {
+    close_code_ = code;
+    std::string payload;
+    payload.push_back(static_cast<char>(code >> 8));
+    payload.push_back(static_cast<char>(code & 0xFF));
+    co_await send_frame(opcode::close, payload);
+  }
+  closed_ = true;
+}
+
+void websocket::consume(std::size_t n) noexcept {
+  pos_ += n;
+  if (pos_ == in_.size()) {
+    in_.clear();
+    pos_ = 0;
+  }
+}
+
+}  // namespace ringlane::http::ws
