@@ -3,6 +3,7 @@
 // per message into the stream's out buffer.
 #include "http/ws/websocket.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -10,6 +11,22 @@
 #include "http/ws/utf8.hpp"
 
 namespace ringlane::http::ws {
+namespace {
+
+// A close frame's payload: the code, big-endian, then as much of the reason
+// as fits in 125 bytes, cut at a UTF-8 character boundary.
+std::string close_payload(std::uint16_t code, std::string_view reason = {}) {
+  std::size_t n = std::min<std::size_t>(reason.size(), 123);
+  while (n < reason.size() && n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+  std::string p;
+  p.reserve(2 + n);
+  p.push_back(static_cast<char>(code >> 8));
+  p.push_back(static_cast<char>(code & 0xFF));
+  p.append(reason.substr(0, n));
+  return p;
+}
+
+}  // namespace
 
 websocket::websocket(engine::stream& s, const settings& cfg, std::string read_ahead, connection_watch watch)
     : s_(&s), cfg_(cfg), watch_(watch), in_(std::move(read_ahead)) {}
@@ -140,10 +157,7 @@ task<bool> websocket::ping(std::string_view payload) {
 
 task<void> websocket::close(std::uint16_t code, std::string_view reason) {
   if (closed_ || close_sent_) co_return;
-  std::string payload;
-  payload.push_back(static_cast<char>(code >> 8));
-  payload.push_back(static_cast<char>(code & 0xFF));
-  payload.append(reason.substr(0, 123));  // a control frame carries at most 125 bytes
+  const std::string payload = close_payload(code, reason);
   close_code_ = code;
   const bool sent = co_await send_frame(opcode::close, payload);
   if (!sent) {
@@ -173,9 +187,7 @@ task<bool> websocket::send_frame(opcode op, std::string_view payload) {
 task<void> websocket::fail(std::uint16_t code) {
   if (!close_sent_) {
     close_code_ = code;
-    std::string payload;
-    payload.push_back(static_cast<char>(code >> 8));
-    payload.push_back(static_cast<char>(code & 0xFF));
+    const std::string payload = close_payload(code);
     co_await send_frame(opcode::close, payload);
   }
   closed_ = true;

@@ -155,6 +155,18 @@ TEST_P(WebSocketTest, ServerInitiatedCloseWaitsForTheClientsAnswer) {
   EXPECT_TRUE(c.conn().closed_by_peer());
 }
 
+TEST_P(WebSocketTest, ALongCloseReasonIsCutAtACharacterBoundary) {
+  ws_client c(port());
+  open(c);
+  ASSERT_TRUE(c.send(kText, "close-long"));
+  auto f = c.read();
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->op, kClose);
+  EXPECT_EQ(f->code(), 4001);
+  // 123 bytes would split the two-byte character at 122..123.
+  EXPECT_EQ(f->payload.substr(2), std::string(122, 'a'));
+}
+
 TEST_P(WebSocketTest, AGracefulDrainClosesIdleSessionsWithGoingAway) {
   std::thread stopper;
   {
