@@ -3,6 +3,7 @@
 // free on purpose: <cctype> would consult the C locale on every byte.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -82,6 +83,16 @@ constexpr bool is_tchar(char c) noexcept { return detail::tables.tchar[static_ca
 constexpr bool is_host_char(char c) noexcept { return detail::tables.host[static_cast<unsigned char>(c)]; }
 
 constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// A decimal number made of digits only: no sign, spaces or list. False on
+// anything else, on empty input and on overflow (Content-Length, ranges).
+inline bool parse_digits(std::string_view s, std::uint64_t& out) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
 
 constexpr std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);

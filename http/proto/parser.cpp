@@ -4,7 +4,6 @@
 // meaning: framing (Content-Length vs Transfer-Encoding), Host, the target
 // form, connection persistence. The byte-level side is llhttp_adapter.cpp.
 #include <array>
-#include <charconv>
 
 #include "http/ascii.hpp"
 #include "http/proto/parser.hpp"
@@ -12,16 +11,6 @@
 
 namespace ringlane::http {
 namespace {
-
-// Digits only: no sign, no list ("5, 5"), no spaces (RFC 9110 8.6). llhttp
-// checked this already; parsing again keeps the rule next to its status.
-bool parse_content_length(std::string_view v, std::uint64_t& out) noexcept {
-  if (v.empty()) return false;
-  for (char c : v)
-    if (c < '0' || c > '9') return false;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  return ec == std::errc{} && end == v.data() + v.size();
-}
 
 // Host is an authority; bytes outside one (a '/', '@', '\\', spaces) are how
 // host-confusion attacks start, so they are refused here, not in handlers.
@@ -130,7 +119,9 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
         break;
       case 14:
         if (ascii::token_iequals(f.name, "content-length")) {
-          if (++lengths > 1 || !parse_content_length(f.value, length))
+          // Digits only: no sign, no list ("5, 5"), no spaces (RFC 9110
+          // 8.6). llhttp checked this already; the rule stays next to its status.
+          if (++lengths > 1 || !ascii::parse_digits(f.value, length))
             return fail(400, "invalid Content-Length");
         }
         break;

@@ -207,6 +207,16 @@ void write_response(std::string& out, const response& r, const write_options& o)
   emit(out, &r, h, send_body ? std::string_view(r.body()) : std::string_view());
 }
 
+void write_sized_head(std::string& out, const response& r, const write_options& o, std::uint64_t length) {
+  head_spec h{};
+  h.code = wire_status(r.status());
+  h.frame = body_forbidden(h.code) ? framing::none : framing::length;
+  h.length = static_cast<std::size_t>(length);
+  h.conn = connection_for(o);
+  h.server = o.server;
+  emit(out, &r, h, {});
+}
+
 void write_stream_head(std::string& out, const response& r, const write_options& o) {
   head_spec h{};
   h.code = wire_status(r.status());

@@ -62,6 +62,11 @@ void write_response(std::string& out, const response& r, const write_options& o)
 // HEAD, 1xx, 204 and 304 the server sends no chunks at all.
 void write_stream_head(std::string& out, const response& r, const write_options& o);
 
+// Appends the head of a response whose body of `length` bytes follows
+// separately (a file sent piece by piece): "Content-Length: <length>".
+// r.body() is not written. HEAD, 1xx, 204 and 304 get their usual framing.
+void write_sized_head(std::string& out, const response& r, const write_options& o, std::uint64_t length);
+
 // "<size in hex>\r\n<data>\r\n". Empty data writes nothing: a zero-size
 // chunk would end the body.
 void write_chunk(std::string& out, std::string_view data);

@@ -24,11 +24,13 @@ void context::begin(const request_head& head, std::string& body) noexcept {
   response_.clear();
   data_.clear();
   sent_ = sent::nothing;
+  body_left_ = 0;
   close_after_ = false;
 }
 
 bool context::keep_alive() const noexcept {
-  return head_->keep_alive && !close_after_ && !draining_ && !gone_ && sent_ != sent::raw;
+  return head_->keep_alive && !close_after_ && !draining_ && !gone_ && sent_ != sent::raw &&
+         !(sent_ == sent::sized && body_left_ != 0);
 }
 
 std::optional<std::string> context::query(std::string_view name) const { return query_value(head_->query, name); }
@@ -119,6 +121,26 @@ task<bool> context::send_chunk(std::string_view data) {
   } else {
     write_chunk(stream_->queue_buffer(), data);
   }
+  co_return co_await flush_now();
+}
+
+task<bool> context::start_body(std::uint64_t length) {
+  if (sent_ != sent::nothing) co_return false;
+  sent_ = sent::sized;
+  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
+                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  write_sized_head(stream_->queue_buffer(), response_, w, length);
+  const int st = response_.status();
+  const bool head_only = head_->method == "HEAD" || st < 200 || st == 204 || st == 304;
+  body_left_ = head_only ? 0 : length;  // from here on, a short body closes the connection
+  co_return co_await flush_now();
+}
+
+task<bool> context::send_body(std::string_view data) {
+  if (sent_ != sent::sized || gone_ || data.size() > body_left_) co_return false;
+  if (data.empty()) co_return true;
+  body_left_ -= data.size();
+  stream_->queue_buffer().append(data);
   co_return co_await flush_now();
 }
 

@@ -87,6 +87,13 @@ class context {
   task<bool> start_stream(int status = 200, std::string_view content_type = "text/plain");
   // One chunk; false once the client is gone (stop producing).
   task<bool> send_chunk(std::string_view data);
+  // A body of known length sent in pieces (a file): start_body() sends the
+  // head with Content-Length: `length`, send_body() each piece as it is.
+  // Pieces beyond `length` are refused (false); a handler that returns
+  // before sending all of it leaves the framing unfinished, so the
+  // connection closes. HEAD sends the head only.
+  task<bool> start_body(std::uint64_t length);
+  task<bool> send_body(std::string_view data);
   // Server-Sent Events: start_sse() sends the text/event-stream head
   // (no caching), send_event() one event; a multi-line `data` becomes one
   // `data:` line per line. False once the client is gone.
@@ -117,7 +124,7 @@ class context {
   }
 
   // ---- for the connection loop (not for handlers) ----
-  enum class sent : std::uint8_t { nothing, whole, chunked, raw };
+  enum class sent : std::uint8_t { nothing, whole, chunked, sized, raw };
   void begin(const request_head& head, std::string& body) noexcept;
   route_params& params_for_routing() noexcept { return params_; }
   engine::stream& stream() noexcept { return *stream_; }
@@ -147,6 +154,7 @@ class context {
   http::response response_;
   std::vector<std::pair<std::string, std::any>> data_;
   sent sent_ = sent::nothing;
+  std::uint64_t body_left_ = 0;  // sized: bytes start_body() announced and send_body() still owes
   bool close_after_ = false;
   bool gone_ = false;
   bool draining_ = false;

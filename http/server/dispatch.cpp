@@ -181,6 +181,7 @@ void finish_response(context& ctx, core& c) {
         write_last_chunk(s.queue_buffer());
       break;
     case context::sent::whole:
+    case context::sent::sized:  // a short body: keep_alive() is false, the connection closes
     case context::sent::raw:
       break;
   }

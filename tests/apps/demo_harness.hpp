@@ -18,6 +18,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -42,17 +43,33 @@ inline std::string lower(std::string_view s) {
 }
 
 // The demo binary: $DEMO_BIN (set by tests/apps/meson.build).
-inline std::string demo_binary() {
-  const char* p = std::getenv("DEMO_BIN");
-  if (!p || !*p) throw std::runtime_error("DEMO_BIN is not set");
+// The app under test: meson passes its path in an environment variable.
+inline std::string app_binary(const char* var) {
+  const char* p = std::getenv(var);
+  if (!p || !*p) throw std::runtime_error(std::string(var) + " is not set");
   return p;
 }
 
 // An app (apps/demo by default) on 127.0.0.1, any free port, 2 workers,
 // the given backend, plus `extra` arguments.
+// Runs a shell command (curl), returns its stdout and sets `status`.
+inline std::string run(const std::string& cmd, int& status) {
+  std::string out;
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (!f) {
+    status = -1;
+    return out;
+  }
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  status = ::pclose(f);
+  return out;
+}
+
 class demo_process {
  public:
-  explicit demo_process(const std::string& backend) : demo_process(demo_binary(), backend) {}
+  explicit demo_process(const std::string& backend) : demo_process(app_binary("DEMO_BIN"), backend) {}
   demo_process(const std::string& bin, const std::string& backend, const std::vector<std::string>& extra = {}) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");

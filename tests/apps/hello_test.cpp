@@ -15,27 +15,6 @@
 namespace demo_test {
 namespace {
 
-std::string hello_binary() {
-  const char* p = std::getenv("HELLO_BIN");
-  if (!p || !*p) throw std::runtime_error("HELLO_BIN is not set");
-  return p;
-}
-
-// Runs a shell command (curl), returns its stdout and sets `status`.
-std::string run(const std::string& cmd, int& status) {
-  std::string out;
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) {
-    status = -1;
-    return out;
-  }
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  status = ::pclose(f);
-  return out;
-}
-
 // A 1 MiB deterministic payload in a temp file, for curl --data-binary @file.
 std::string payload_file(std::size_t n, std::string& content) {
   content.resize(n);
@@ -50,7 +29,7 @@ std::string payload_file(std::size_t n, std::string& content) {
 
 class HelloTest : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { server_ = std::make_unique<demo_process>(hello_binary(), GetParam()); }
+  void SetUp() override { server_ = std::make_unique<demo_process>(app_binary("HELLO_BIN"), GetParam()); }
   void TearDown() override {
     if (!server_) return;
     const demo_process::exit_info e = server_->terminate(15s);

@@ -211,6 +211,36 @@ TEST_P(ServerTest, StreamingSendsEveryChunkThenKeepsTheConnection) {
   EXPECT_EQ(r2->body, "1");
 }
 
+TEST_P(ServerTest, ASizedBodySentInPiecesKeepsTheConnection) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /sized?n=10 HTTP/1.1\r\nHost: x\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("content-length"), "10");
+  EXPECT_EQ(r->body, "0123456789");  // and not the "!" past the length
+  auto next = c.read_reply();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "2");
+}
+
+TEST_P(ServerTest, ASizedBodyLeftShortClosesTheConnection) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /sized?n=4 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string& got = c.buffered();
+  while (got.find("\r\n\r\n") == std::string::npos || got.size() < got.find("\r\n\r\n") + 4 + 4) {
+    char tmp[256];
+    const ssize_t n = ::recv(c.fd(), tmp, sizeof tmp, 0);
+    ASSERT_GT(n, 0) << "the four bytes before the close never came";
+    got.append(tmp, static_cast<std::size_t>(n));
+  }
+  EXPECT_NE(got.find("Content-Length: 10\r\n"), std::string::npos);
+  EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), "0123");
+  got.clear();
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
 TEST_P(ServerTest, ServerSentEventsAreFramedOnePerChunk) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());

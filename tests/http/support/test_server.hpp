@@ -100,6 +100,23 @@ inline task<void> events(http::context& ctx) {
   co_await ctx.send_event("two\nlines");
 }
 
+// /sized?n=K -> "0123456789" announced with Content-Length: 10, of which
+// only the first K bytes are sent (K < 10: the connection must close).
+inline task<void> sized(http::context& ctx) {
+  const std::size_t n = std::stoul(ctx.query("n").value_or("10"));
+  const bool started = co_await ctx.start_body(10);
+  if (!started) co_return;
+  const std::string_view digits = "0123456789";
+  const bool first = co_await ctx.send_body(digits.substr(0, n / 2));
+  if (!first) co_return;
+  const bool second = co_await ctx.send_body(digits.substr(n / 2, n - n / 2));
+  if (!second || n < 10) co_return;
+  // Beyond the announced length: refused. A stray "!" on the wire would
+  // corrupt the next response on the connection, which the test reads.
+  const bool over = co_await ctx.send_body("!");
+  (void)over;
+}
+
 inline task<void> slow(http::context& ctx) {
   co_await sleep(std::chrono::milliseconds(std::stoi(ctx.query("ms").value_or("100"))));
   ctx.response().body("slow");
@@ -142,6 +159,7 @@ inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
   s->get("/boom", handlers::boom);
   s->get("/stream", handlers::stream);
   s->get("/slow", handlers::slow);
+  s->get("/sized", handlers::sized);
   s->get("/events", handlers::events);
   s->get("/ws", handlers::ws_echo);
   s->start();

@@ -1,0 +1,34 @@
+// conditional.hpp -- validators and the preconditions that use them (RFC
+// 9110 8.8, 13): ETag and Last-Modified out, If-None-Match,
+// If-Modified-Since and If-Range in.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ringlane::http {
+
+struct request_head;
+
+// A strong validator from what changes when the file does, as nginx makes
+// it: "\"<mtime in hex>-<size in hex>\"".
+std::string make_etag(std::time_t mtime, std::uint64_t size);
+
+// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt for anything
+// else, the obsolete formats included (a precondition we cannot read is
+// one we ignore: the client gets the full response).
+std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
+
+// If-None-Match / If-Modified-Since for GET and HEAD: true when the client's
+// copy is current and 304 is the answer. If-None-Match, when present,
+// decides alone (13.2.2); its comparison is the weak one.
+bool not_modified(const request_head& req, std::string_view etag, std::time_t mtime) noexcept;
+
+// If-Range: may the Range field be honoured? Yes without If-Range; else
+// only if it names this exact (strong) ETag or this Last-Modified date.
+bool range_still_valid(const request_head& req, std::string_view etag, std::time_t mtime) noexcept;
+
+}  // namespace ringlane::http

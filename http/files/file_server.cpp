@@ -1,0 +1,172 @@
+// file_server.cpp -- one request for one file: resolve, validate, answer.
+#include "http/files/file_server.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "engine/ops/file.hpp"
+#include "http/files/conditional.hpp"
+#include "http/files/mime.hpp"
+#include "http/files/range.hpp"
+#include "http/response/date_cache.hpp"
+#include "http/server/context.hpp"
+
+namespace ringlane::http {
+namespace {
+
+struct config {
+  std::string root;
+  file_options opts;
+  std::string param;
+};
+
+// Closes the file when the request is done, however it ends.
+struct file_fd {
+  int fd = -1;
+  file_fd() = default;
+  file_fd(const file_fd&) = delete;
+  file_fd& operator=(const file_fd&) = delete;
+  ~file_fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+void plain(context& ctx, int status, std::string_view text) {
+  ctx.response().status(status).content_type("text/plain").body(text);
+}
+
+// May this relative path be served? Every segment is a name: not "..", not
+// hidden (unless allowed), no NUL.
+bool servable(std::string_view rel, bool hidden) noexcept {
+  if (rel.find('\0') != std::string_view::npos) return false;
+  while (!rel.empty()) {
+    const std::size_t slash = rel.find('/');
+    const std::string_view seg = rel.substr(0, slash);
+    if (seg == ".." || (!hidden && seg.size() > 1 && seg.front() == '.')) return false;
+    if (slash == std::string_view::npos) break;
+    rel.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+// Opens `path` and reads its status; false (response set) when it cannot.
+task<bool> open_path(context& ctx, std::string path, file_fd& f, struct stat& st) {
+  const std::int32_t fd = co_await engine::open_file(std::move(path), O_RDONLY | O_NONBLOCK);
+  if (fd < 0) {
+    const bool missing = fd == -ENOENT || fd == -ENOTDIR || fd == -ENAMETOOLONG || fd == -ELOOP;
+    if (missing) plain(ctx, 404, "Not Found");
+    else if (fd == -EACCES || fd == -EPERM) plain(ctx, 403, "Forbidden");
+    else plain(ctx, 500, "Internal Server Error");
+    co_return false;
+  }
+  if (f.fd >= 0) ::close(f.fd);
+  f.fd = fd;
+  if (::fstat(fd, &st) != 0) {
+    plain(ctx, 500, "Internal Server Error");
+    co_return false;
+  }
+  co_return true;
+}
+
+// The body, read and sent piece by piece; stops when the client is gone or
+// a read fails (the short body then closes the connection).
+task<void> send_file(context& ctx, int fd, byte_range r, std::size_t piece) {
+  std::uint64_t off = r.first;
+  std::uint64_t left = r.length();
+  while (left > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, piece));
+    engine::received got = co_await engine::read_file(fd, want, off);
+    if (got.res <= 0) co_return;  // an error, or the file shrank under us
+    const bool sent = co_await ctx.send_body(got.data);
+    if (!sent) co_return;
+    off += got.data.size();
+    left -= got.data.size();
+  }
+}
+
+task<void> serve(context& ctx, const config& cfg) {
+  const std::string_view rel = ctx.param(cfg.param);
+  if (!servable(rel, cfg.opts.hidden)) {
+    plain(ctx, 404, "Not Found");
+    co_return;
+  }
+  std::string path = cfg.root;
+  path.append("/").append(rel);
+  file_fd f;
+  struct stat st {};
+  const bool opened = co_await open_path(ctx, path, f, st);
+  if (!opened) co_return;
+
+  if (S_ISDIR(st.st_mode)) {
+    if (!rel.empty() && rel.back() != '/') {  // "dir" -> "dir/", so relative links resolve
+      std::string to(ctx.path());
+      to += '/';
+      if (!ctx.query().empty()) to.append("?").append(ctx.query());
+      ctx.response().status(301).header("Location", to).content_type("text/plain").body("Moved Permanently");
+      co_return;
+    }
+    if (cfg.opts.index.empty()) {
+      plain(ctx, 403, "Forbidden");
+      co_return;
+    }
+    path.append(path.back() == '/' ? "" : "/").append(cfg.opts.index);
+    const bool index = co_await open_path(ctx, path, f, st);
+    if (!index) {
+      if (ctx.response().status() == 404) plain(ctx, 403, "Forbidden");  // a directory, but no listing
+      co_return;
+    }
+  }
+  if (!S_ISREG(st.st_mode)) {
+    plain(ctx, 404, "Not Found");
+    co_return;
+  }
+
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::string etag = make_etag(st.st_mtime, size);
+  response& res = ctx.response();
+  res.header("ETag", etag).header("Last-Modified", format_http_date(st.st_mtime)).header("Accept-Ranges", "bytes");
+  if (!cfg.opts.cache_control.empty()) res.header("Cache-Control", cfg.opts.cache_control);
+  if (not_modified(ctx.request(), etag, st.st_mtime)) {
+    res.status(304);
+    co_return;
+  }
+  res.content_type(content_type_for(path));
+
+  byte_range part{0, size == 0 ? 0 : size - 1};
+  int status = 200;
+  if (ctx.request().has_header("range") && range_still_valid(ctx.request(), etag, st.st_mtime)) {
+    switch (parse_range(ctx.header("range"), size, part)) {
+      case range_result::satisfiable:
+        status = 206;
+        res.header("Content-Range", "bytes " + std::to_string(part.first) + "-" + std::to_string(part.last) + "/" +
+                                        std::to_string(size));
+        break;
+      case range_result::unsatisfiable:
+        res.status(416).header("Content-Range", "bytes */" + std::to_string(size)).body("Range Not Satisfiable");
+        co_return;
+      case range_result::ignore:
+        part = {0, size == 0 ? 0 : size - 1};
+        break;
+    }
+  }
+  res.status(status);
+  const std::uint64_t length = size == 0 ? 0 : part.length();
+  const bool started = co_await ctx.start_body(length);
+  if (!started || length == 0 || ctx.method() == "HEAD") co_return;
+  co_await send_file(ctx, f.fd, part, cfg.opts.read_size);
+}
+
+}  // namespace
+
+handler serve_files(std::string root, file_options o, std::string param) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (o.read_size == 0) o.read_size = 64 * 1024;
+  auto cfg = std::make_shared<const config>(config{std::move(root), std::move(o), std::move(param)});
+  return [cfg](context& ctx) { return serve(ctx, *cfg); };
+}
+
+}  // namespace ringlane::http

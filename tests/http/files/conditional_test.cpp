@@ -1,0 +1,70 @@
+// Validators and preconditions on heads from the real parser.
+#include "http/files/conditional.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "http/proto/parser.hpp"
+#include "http/response/date_cache.hpp"
+
+namespace ringlane::http {
+namespace {
+
+constexpr std::time_t kMtime = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+constexpr std::string_view kTag = "\"2ebc98a1-64\"";
+
+// A GET with these extra header lines, parsed; the parser stays alive with it.
+struct parsed {
+  request_parser p{limits{}};
+  explicit parsed(const std::string& fields) {
+    const std::string req = "GET /f HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n";
+    std::size_t used = 0;
+    EXPECT_EQ(p.feed(req, used), parse_event::complete) << req;
+  }
+  const request_head& head() const { return p.head(); }
+};
+
+TEST(Conditional, EtagIsMtimeAndSizeInHex) { EXPECT_EQ(make_etag(kMtime, 100), kTag); }
+
+TEST(Conditional, HttpDatesRoundTrip) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), kMtime);
+  for (std::time_t t : {std::time_t{0}, std::time_t{951782400} /* 2000-02-29 */, std::time_t{4102444799}})
+    EXPECT_EQ(parse_http_date(format_http_date(t)), t) << t;
+}
+
+TEST(Conditional, OtherDateFormatsAreNotRead) {
+  for (std::string_view s : {"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "", "garbage",
+                             "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Xyz 1994 08:49:37 GMT",
+                             "Sun, 06 Nov 1994 25:49:37 GMT"})
+    EXPECT_FALSE(parse_http_date(s)) << s;
+}
+
+TEST(Conditional, IfNoneMatch) {
+  EXPECT_TRUE(not_modified(parsed("If-None-Match: \"2ebc98a1-64\"\r\n").head(), kTag, kMtime));
+  EXPECT_TRUE(not_modified(parsed("If-None-Match: \"x\", W/\"2ebc98a1-64\"\r\n").head(), kTag, kMtime));
+  EXPECT_TRUE(not_modified(parsed("If-None-Match: *\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(not_modified(parsed("If-None-Match: \"other\"\r\n").head(), kTag, kMtime));
+  // If-None-Match decides alone: a matching date does not make it 304.
+  EXPECT_FALSE(not_modified(
+      parsed("If-None-Match: \"other\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").head(), kTag, kMtime));
+}
+
+TEST(Conditional, IfModifiedSince) {
+  EXPECT_TRUE(not_modified(parsed("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").head(), kTag, kMtime));
+  EXPECT_TRUE(not_modified(parsed("If-Modified-Since: Mon, 07 Nov 1994 00:00:00 GMT\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(not_modified(parsed("If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(not_modified(parsed("If-Modified-Since: yesterday\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(not_modified(parsed("").head(), kTag, kMtime));
+}
+
+TEST(Conditional, IfRange) {
+  EXPECT_TRUE(range_still_valid(parsed("").head(), kTag, kMtime));
+  EXPECT_TRUE(range_still_valid(parsed("If-Range: \"2ebc98a1-64\"\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(range_still_valid(parsed("If-Range: W/\"2ebc98a1-64\"\r\n").head(), kTag, kMtime));  // weak: no
+  EXPECT_TRUE(range_still_valid(parsed("If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(range_still_valid(parsed("If-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n").head(), kTag, kMtime));
+}
+
+}  // namespace
+}  // namespace ringlane::http
