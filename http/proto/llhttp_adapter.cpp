@@ -52,7 +52,12 @@ struct llhttp_glue {
     request_parser& r = self(p);
     const std::uint32_t begin = offset(r, at);
     r.in_message_ = true;
-    if (r.method_.len == 0) r.method_.off = begin;
+    if (r.method_.len == 0) {
+      // Offsets count from the first byte after the previous message, so
+      // empty lines before this one are part of the request line's budget.
+      if (begin > r.limits_.max_request_line) return stop(r, 414, "request line too long");
+      r.method_.off = begin;
+    }
     r.method_.len += static_cast<std::uint32_t>(len);
     r.method_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
     return 0;
@@ -68,7 +73,7 @@ struct llhttp_glue {
     r.url_.len += static_cast<std::uint32_t>(len);
     r.url_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
     // + " HTTP/1.1": what the line will be at least once the version follows.
-    if (r.url_end_ - r.method_.off + 9 > r.limits_.max_request_line) return stop(r, 414, "request line too long");
+    if (r.url_end_ + 9 > r.limits_.max_request_line) return stop(r, 414, "request line too long");
     return 0;
   }
 
@@ -215,13 +220,16 @@ struct llhttp_glue {
   // llhttp has no table entry for this method. Well-formed tokens followed by
   // SP get 501 (RFC 9110 9.1), anything else 400. `in` continues the method;
   // sniffed_ counts the token bytes before it.
+  // fed_ counts every byte of the message so far (empty lines before it
+  // included), so the request-line budget is the same however it is split.
   static parse_event sniff_method(request_parser& r, std::string_view in, std::size_t& consumed) noexcept {
     r.sniffing_ = true;
     r.in_message_ = true;
     for (std::size_t i = 0; i < in.size(); ++i) {
       const char c = in[i];
       if (ascii::is_tchar(c)) {
-        if (++r.sniffed_ > r.limits_.max_request_line) return error_at(r, 414, "request line too long", i, consumed);
+        ++r.sniffed_;
+        if (r.fed_ + i + 1 > r.limits_.max_request_line) return error_at(r, 414, "request line too long", i, consumed);
       } else if ((c == '\r' || c == '\n') && r.sniffed_ == 0) {
         continue;  // empty lines before a request (RFC 9112 2.2)
       } else {
@@ -231,6 +239,7 @@ struct llhttp_glue {
       }
     }
     consumed = in.size();
+    r.fed_ += in.size();
     return parse_event::need_more;
   }
 
@@ -308,8 +317,10 @@ struct llhttp_glue {
         r.fed_ += in.size();
         return r.body_appended_ ? parse_event::body : parse_event::need_more;
       }
-      // Only empty lines so far (RFC 9112 2.2): the message starts later.
-      if (!r.in_message_) return parse_event::need_more;
+      // Empty lines before a request (RFC 9112 2.2) are skipped by llhttp
+      // but still count toward the request line, however the bytes are
+      // split into feeds: an endless run of them ends in 414, as it does
+      // in nginx's header buffer.
       r.fed_ += in.size();
       // Whitespace runs produce no callback; bound them here.
       if (!r.version_started_ && r.fed_ > r.limits_.max_request_line + 2) return error_at(r, 414, "request line too long", consumed, consumed);
@@ -345,6 +356,7 @@ struct llhttp_glue {
       r.sniffed_ = r.method_.len;
       const std::size_t reported = r.method_end_ > r.fed_ ? static_cast<std::size_t>(r.method_end_ - r.fed_) : 0;
       for (std::size_t i = std::min(reported, pos); i < pos; ++i) r.sniffed_ += in[i] != '\r' && in[i] != '\n';
+      r.fed_ += pos;
       std::size_t used = 0;
       const parse_event e = sniff_method(r, in.substr(pos), used);
       consumed = pos + used;

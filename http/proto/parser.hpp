@@ -34,12 +34,14 @@
 //        method with non-token bytes; missing Host (1.1) or several;
 //        bad/duplicate Content-Length; Content-Length with
 //        Transfer-Encoding; TE in HTTP/1.0; TE whose final coding is not
-//        chunked, or chunked twice; bad chunk syntax;
+//        chunked, or chunked twice; bad chunk syntax; chunk extensions
+//        longer than max_request_line on one chunk line;
 //        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
 //        form (CONNECT); bad %-escape, %00 or ".." above root in the path
 //   413  Content-Length above the body limit (at head time), or a chunked
 //        body growing past it
 //   414  request line longer than limits::max_request_line
+//   417  an Expect other than 100-continue
 //   431  header section (or head + trailers) above max_header_bytes, or more
 //        than max_headers fields (trailers included)
 //   501  TE with a coding other than chunked (we decode no others); an

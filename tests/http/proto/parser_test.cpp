@@ -139,6 +139,13 @@ std::vector<status_case> status_cases() {
       {"Http09", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505},
       {"Http12", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505},
       {"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+      // Empty lines before a request count toward the request line, in one
+      // feed or many (the fuzzer found the byte-by-byte case unbounded).
+      {"EmptyLinesBeforeTheRequestAreBounded", [] {
+         std::string crlfs;
+         for (int i = 0; i < 4200; ++i) crlfs += "\r\n";
+         return crlfs + "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+       }(), 414},
       {"RequestLineTooLong", "GET /" + repeat('a', 8 * 1024) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414},
       {"HeaderSectionTooLarge", "GET / HTTP/1.1\r\nHost: a\r\nX: " + repeat('v', 32 * 1024) + "\r\n\r\n", 431},
       {"HeaderSectionTooLargeInWhitespace", "GET / HTTP/1.1\r\nHost: a\r\nX:" + repeat(' ', 32 * 1024) + "v\r\n\r\n", 431},
