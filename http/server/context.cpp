@@ -28,6 +28,11 @@ void context::begin(const request_head& head, std::string& body) noexcept {
   close_after_ = false;
 }
 
+write_options context::wire_options() const noexcept {
+  return {.keep_alive = keep_alive(), .head_request = head_->method == "HEAD", .server = opts_->server_name,
+          .version_minor = head_->version_minor};
+}
+
 bool context::keep_alive() const noexcept {
   return head_->keep_alive && !close_after_ && !draining_ && !gone_ && sent_ != sent::raw &&
          !(sent_ == sent::sized && body_left_ != 0);
@@ -94,8 +99,7 @@ task<bool> context::flush_now() {
 task<bool> context::send() {
   if (sent_ != sent::nothing) co_return false;
   sent_ = sent::whole;
-  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
-                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  const write_options w = wire_options();
   write_response(stream_->queue_buffer(), response_, w);
   co_return co_await flush_now();
 }
@@ -107,8 +111,7 @@ task<bool> context::start_stream(int status, std::string_view content_type) {
   // HTTP/1.0 has no chunked coding: the body runs until we close.
   if (head_->version_minor == 0) close_after_ = true;
   sent_ = sent::chunked;
-  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
-                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  const write_options w = wire_options();
   write_stream_head(stream_->queue_buffer(), response_, w);
   co_return co_await flush_now();
 }
@@ -127,8 +130,7 @@ task<bool> context::send_chunk(std::string_view data) {
 task<bool> context::start_body(std::uint64_t length) {
   if (sent_ != sent::nothing) co_return false;
   sent_ = sent::sized;
-  write_options w{.keep_alive = keep_alive(), .head_request = head_->method == "HEAD",
-                  .server = opts_->server_name, .version_minor = head_->version_minor};
+  const write_options w = wire_options();
   write_sized_head(stream_->queue_buffer(), response_, w, length);
   const int st = response_.status();
   const bool head_only = head_->method == "HEAD" || st < 200 || st == 204 || st == 304;

@@ -43,6 +43,7 @@
 
 #include "http/proto/request_head.hpp"
 #include "http/response/response.hpp"
+#include "http/response/serialize.hpp"
 #include "http/router/router.hpp"
 #include "http/ws/websocket.hpp"
 #include "runtime/task/task.hpp"
@@ -132,6 +133,9 @@ class context {
   bool wants_close() const noexcept { return close_after_; }
   void set_draining(bool d) noexcept { draining_ = d; }
   bool keep_alive() const noexcept;
+  // How a response head is written for this request (keep-alive, HEAD,
+  // Server, the client's minor version).
+  write_options wire_options() const noexcept;
   void mark_gone() noexcept { gone_ = true; }
   // What a WebSocket session takes over from its connection: the unparsed
   // bytes, and the idle flag and drain state a graceful shutdown acts on.

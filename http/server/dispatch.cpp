@@ -171,9 +171,7 @@ void finish_response(context& ctx, core& c) {
   engine::stream& s = ctx.stream();
   switch (ctx.what_was_sent()) {
     case context::sent::nothing: {
-      const write_options w{.keep_alive = ctx.keep_alive(), .head_request = ctx.method() == "HEAD",
-                            .server = c.opts.server_name, .version_minor = ctx.request().version_minor};
-      write_response(s.queue_buffer(), ctx.response(), w);
+      write_response(s.queue_buffer(), ctx.response(), ctx.wire_options());
       break;
     }
     case context::sent::chunked:
