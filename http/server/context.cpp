@@ -135,7 +135,9 @@ task<bool> context::start_body(std::uint64_t length) {
   const int st = response_.status();
   const bool head_only = head_->method == "HEAD" || st < 200 || st == 204 || st == 304;
   body_left_ = head_only ? 0 : length;  // from here on, a short body closes the connection
-  co_return co_await flush_now();
+  // Not flushed: the head leaves with the first piece of the body (one
+  // segment for a small file, not two), or when the handler returns.
+  co_return !gone_;
 }
 
 task<bool> context::send_body(std::string_view data) {

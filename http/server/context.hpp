@@ -88,8 +88,9 @@ class context {
   task<bool> start_stream(int status = 200, std::string_view content_type = "text/plain");
   // One chunk; false once the client is gone (stop producing).
   task<bool> send_chunk(std::string_view data);
-  // A body of known length sent in pieces (a file): start_body() sends the
-  // head with Content-Length: `length`, send_body() each piece as it is.
+  // A body of known length sent in pieces (a file): start_body() queues the
+  // head with Content-Length: `length` (it leaves with the first piece),
+  // send_body() sends each piece as it is.
   // Pieces beyond `length` are refused (false); a handler that returns
   // before sending all of it leaves the framing unfinished, so the
   // connection closes. HEAD sends the head only.
