@@ -17,9 +17,10 @@ struct request_head;
 // it: "\"<mtime in hex>-<size in hex>\"".
 std::string make_etag(std::time_t mtime, std::uint64_t size);
 
-// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt for anything
-// else, the obsolete formats included (a precondition we cannot read is
-// one we ignore: the client gets the full response).
+// An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime;
+// RFC 9110 5.6.7); nullopt for anything else (a precondition we cannot
+// read is one we ignore: the client gets the full response). The weekday
+// is not checked against the date.
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
 
 // If-None-Match / If-Modified-Since for GET and HEAD: true when the client's

@@ -33,10 +33,21 @@ TEST(Conditional, HttpDatesRoundTrip) {
     EXPECT_EQ(parse_http_date(format_http_date(t)), t) << t;
 }
 
-TEST(Conditional, OtherDateFormatsAreNotRead) {
-  for (std::string_view s : {"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "", "garbage",
-                             "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Xyz 1994 08:49:37 GMT",
-                             "Sun, 06 Nov 1994 25:49:37 GMT"})
+TEST(Conditional, TheObsoleteFormatsAreReadToo) {
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), kMtime);  // RFC 850
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), kMtime);        // asctime
+  EXPECT_EQ(parse_http_date("Sun Nov 16 08:49:37 1994"), kMtime + 10 * 86400);
+  // RFC 850's two-digit year: not more than 50 years ahead of this one.
+  const auto y2k = parse_http_date("Saturday, 01-Jan-00 00:00:00 GMT");
+  ASSERT_TRUE(y2k);
+  EXPECT_EQ(*y2k, 946684800);  // 2000, not 1900 (until 2050)
+}
+
+TEST(Conditional, MalformedDatesAreNotRead) {
+  for (std::string_view s : {"", "garbage", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Xyz 1994 08:49:37 GMT",
+                             "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+                             "Sunday, 06-Nov-1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 UTC",
+                             "Sun Nov 06 08:49:37 94", "Sun Nov  0 08:49:37 1994", "Sun Nov  6 08-49-37 1994"})
     EXPECT_FALSE(parse_http_date(s)) << s;
 }
 
