@@ -89,7 +89,7 @@ void not_routed(context& ctx, core& c, router::outcome why) {
   }
   if (ctx.method() == "CONNECT") {
     // A tunnel nobody routed: this server is not a proxy (RFC 9110 9.3.6).
-    r.status(501).content_type("text/plain").body("CONNECT Not Implemented");
+    r.status(501).content_type("text/plain").body("CONNECT: this server is not a proxy");
     return;
   }
   if (why == router::outcome::method_not_allowed) {
