@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <thread>
 
@@ -215,6 +216,53 @@ TEST_P(WebSocketTest, ViolationsCloseWithTheirCode) {
     c.conn().send(v.frames);  // may fail once the server has closed
     EXPECT_EQ(c.read_close_then_eof(), v.code) << v.name;
     EXPECT_EQ(testing::ws_ended().wait(id_for(v.name)), v.code) << v.name;
+  }
+  expect_server_alive();
+}
+
+// Random frame sequences (fixed seed): valid and broken frames mixed. Every
+// session must end with at most one close frame, last, carrying a code a
+// server may send, then EOF; everything before it is an echo or a pong.
+TEST_P(WebSocketTest, RandomFrameSequencesEndCleanly) {
+  std::mt19937 rng(20261202);
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto payload = [&](std::size_t max) {
+    std::string p(static_cast<std::size_t>(pick(static_cast<int>(max) + 1)), 'x');
+    for (char& ch : p) ch = pick(8) == 0 ? static_cast<char>(rng()) : static_cast<char>('a' + pick(26));
+    return p;
+  };
+  for (int session = 0; session < 60; ++session) {
+    std::string frames;
+    for (int n = 1 + pick(6); n > 0; --n) {
+      switch (pick(9)) {
+        case 0: frames += ws_encode(kText, payload(300)); break;
+        case 1: frames += ws_encode(kBinary, payload(70000)); break;
+        case 2: frames += ws_encode(kText, payload(20), false) + ws_encode(kCont, payload(20)); break;
+        case 3: frames += ws_encode(kPing, payload(125)); break;
+        case 4: frames += ws_encode(kPong, payload(10)); break;
+        case 5: frames += ws_encode(kClose, ws_close_payload(static_cast<std::uint16_t>(pick(5000)))); break;
+        case 6: frames += ws_encode(static_cast<std::uint8_t>(pick(16)), payload(10), pick(2) == 0); break;
+        case 7: frames += ws_encode(kText, payload(10), true, pick(2) == 0, static_cast<std::uint8_t>(pick(8) << 4)); break;
+        default: frames += payload(12); break;  // garbage bytes
+      }
+    }
+    ws_client c(port());
+    open(c);
+    c.conn().send(frames);  // may fail once the server has closed
+    c.send(kClose, ws_close_payload(1000));
+    bool closed = false;
+    for (;;) {
+      auto f = c.read();
+      if (!f) break;
+      ASSERT_FALSE(closed) << "a frame after the close frame, session " << session;
+      ASSERT_TRUE(f->op == kText || f->op == kBinary || f->op == kPong || f->op == kClose) << int{f->op};
+      if (f->op == kClose) {
+        closed = true;
+        const std::uint16_t code = f->code();
+        EXPECT_TRUE(f->payload.empty() || http::ws::valid_close_code(code)) << code << ", session " << session;
+      }
+    }
+    EXPECT_TRUE(closed) << "no close frame before EOF, session " << session;
   }
   expect_server_alive();
 }
