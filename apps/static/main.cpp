@@ -45,6 +45,12 @@ std::string take_root(int& argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace ringlane;
   try {
+    for (int i = 1; i < argc; ++i) {
+      if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+        std::printf("static --root DIR [server flags]: serves DIR (default \".\") over HTTP/1.1\n\n");
+        break;
+      }
+    }
     const std::string root = take_root(argc, argv);
     struct stat st {};
     if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
