@@ -5,15 +5,17 @@
 // statuses. The rules about a complete head are in parser.cpp.
 //
 // http/meson.build compiles llhttp without LLHTTP_STRICT_MODE (its "loose"
-// build); we set no lenient flags. Where llhttp 8.1 is laxer than we want,
-// the callbacks add the check (each has a case in parser_test.cpp):
+// build); we set one lenient flag, LENIENT_VERSION, so that the version is
+// judged by finish_head (HTTP/1.2 is served as 1.1, 2.0 gets 505) rather
+// than refused as garbage. Where llhttp 8.1 is laxer than we want, the
+// callbacks add the check (each has a case in parser_test.cpp):
 //  - the loose build lets SP into field names ("Host : x" is a field named
 //    "Host "); both builds accept obs-fold, calling on_header_value twice:
 //    both are 400 here.
 //  - it accepts a bare LF after the request line and as the empty line that
 //    ends the head or the trailers, and more than one SP between the parts of
 //    the request line: we check the offsets between the spans it reports.
-//  - its version check passes 0.9 and 2.0 (finish_head answers 505).
+//  - with LENIENT_VERSION any digit.digit passes (finish_head decides).
 //  - it refuses every method outside its fixed table, so a well-formed but
 //    unknown method (501) is told from garbage (400) by sniff_method().
 #include <algorithm>
@@ -345,6 +347,7 @@ struct llhttp_glue {
         return error_at(r, 400, "trailer section must end in CRLF", pos, consumed);
       }
       r.fed_ += pos;
+      keep_tail(r, in.substr(0, pos));  // the next feed starts at `pos`
       if (r.complete_) return parse_event::complete;
       return r.body_appended_ ? parse_event::body : parse_event::head;
     }
@@ -399,7 +402,8 @@ static_assert(sizeof(llhttp_t) <= 128 && alignof(llhttp_t) <= 8, "request_parser
 
 request_parser::request_parser(const limits& l) : limits_(l), body_limit_(l.max_body) {
   llhttp_t* p = ::new (static_cast<void*>(llhttp_)) llhttp_t{};
-  llhttp_init(p, HTTP_REQUEST, settings());  // no lenient flags: strict is the default
+  llhttp_init(p, HTTP_REQUEST, settings());
+  p->lenient_flags |= LENIENT_VERSION;  // no setter in 8.1; llhttp_reset() keeps it
   p->data = this;
 }
 

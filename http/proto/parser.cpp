@@ -65,8 +65,11 @@ int request_parser::fail(int status, std::string_view reason) noexcept {
 }
 
 int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept {
-  // llhttp 8.1 lets 0.9 and 2.0 through its version check.
-  if (major != 1 || minor > 1) return fail(505, "HTTP version not supported");
+  // llhttp's version check is off (LENIENT_VERSION): any digit.digit
+  // arrives here. Another major is 505; a higher 1.x minor is served as
+  // 1.1, the highest we speak (RFC 9110 2.5).
+  if (major != 1) return fail(505, "HTTP version not supported");
+  if (minor > 1) minor = 1;
   head_.version_minor = minor;
 
   // Reserve room for the decoded path first: it never outgrows the raw target,
@@ -150,6 +153,9 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
 
   // Framing (RFC 9112 6.1-6.3). Any doubt about where the body ends is a
   // 400: two parsers disagreeing on it is what request smuggling exploits.
+  // CONNECT has no content (RFC 9110 9.3.6), and llhttp turns the bytes
+  // after its head into a tunnel: a body there could only be misread.
+  if ((te || (lengths && length > 0)) && head_.method == "CONNECT") return fail(400, "CONNECT with content");
   if (te) {
     if (minor == 0) return fail(400, "Transfer-Encoding in HTTP/1.0");
     if (lengths) return fail(400, "Content-Length with Transfer-Encoding");

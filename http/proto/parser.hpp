@@ -37,7 +37,8 @@
 //        chunked, or chunked twice; bad chunk syntax; chunk extensions
 //        longer than max_request_line on one chunk line;
 //        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
-//        form (CONNECT); bad %-escape, %00 or ".." above root in the path
+//        form (CONNECT); CONNECT with content; bad %-escape, %00 or ".."
+//        above root in the path
 //   413  Content-Length above the body limit (at head time), or a chunked
 //        body growing past it
 //   414  request line longer than limits::max_request_line
@@ -46,8 +47,8 @@
 //        than max_headers fields (trailers included)
 //   501  TE with a coding other than chunked (we decode no others); an
 //        unknown but well-formed method token ("QUERY", "get")
-//   505  HTTP major version other than 1 (0.9, 2.0, 3.0, PRI preface), or
-//        HTTP/1.2..1.9, which llhttp 8.1 refuses
+//   505  HTTP major version other than 1 (0.9, 2.0, 3.0, PRI preface);
+//        HTTP/1.2..1.9 are parsed and served as 1.1 (RFC 9110 2.5)
 //
 // Trailers are checked and counted against the limits, then discarded: the
 // head's views are already handed out, so the arena must not grow under them.

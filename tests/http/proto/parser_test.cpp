@@ -125,6 +125,11 @@ std::vector<status_case> status_cases() {
       {"AbsoluteFormEmptyAuthority", "GET http:///b HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"AbsoluteFormUserinfo", "GET http://u@a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"ConnectOriginForm", "CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+      // The fuzzer's find: llhttp tunnels after a CONNECT head, so a body was
+      // read differently depending on how the bytes were split.
+      {"ConnectWithChunkedContent", "CONNECT a:443 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"ConnectWithContentLength", "CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", 400},
+      {"ConnectWithEmptyContent", "CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 200},
       {"PathAboveRoot", "GET /a/../../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"PathEncodedDotsAboveRoot", "GET /%2e%2e/x HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"PathBadEscape", "GET /a%zz HTTP/1.1\r\nHost: a\r\n\r\n", 400},
@@ -137,7 +142,9 @@ std::vector<status_case> status_cases() {
       {"Http20", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505},
       {"Http30", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505},
       {"Http09", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505},
-      {"Http12", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505},
+      {"Http12IsServedAs11", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 200},
+      {"Http19WithoutHostIsServedAs11", "GET / HTTP/1.9\r\n\r\n", 400},  // 1.1 rules: Host required
+      {"Http40", "GET / HTTP/4.0\r\nHost: a\r\n\r\n", 505},
       {"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
       // Empty lines before a request count toward the request line, in one
       // feed or many (the fuzzer found the byte-by-byte case unbounded).
@@ -319,6 +326,14 @@ TEST(Parser, ChunkedBodyWithExtensionsAndTrailersByteByByte) {
   // Trailers are discarded: the head is what was there before the body.
   EXPECT_EQ(p.head().headers.size(), 2u);
   EXPECT_FALSE(p.head().has_header("X-Checksum"));
+}
+
+TEST(Parser, AHigherMinorVersionIsReadAsHttp11) {
+  request_parser p;
+  std::size_t c = 0;
+  ASSERT_EQ(p.feed("GET / HTTP/1.7\r\nHost: a\r\n\r\n", c), parse_event::complete);
+  EXPECT_EQ(p.head().version_minor, 1);
+  EXPECT_TRUE(p.head().keep_alive);  // 1.1's default, not 1.0's
 }
 
 TEST(Parser, ExpectContinueIsReportedAtTheHead) {
