@@ -168,6 +168,12 @@ TEST_P(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_EQ(r2->header("allow"), "POST, PUT");
 }
 
+TEST_P(ServerTest, Http12IsAnsweredAsHttp11) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  expect_status_then_served(c, "GET /n/7 HTTP/1.2\r\nHost: x\r\n\r\n", 200);
+}
+
 TEST_P(ServerTest, UnroutedConnectIs501AndTheConnectionGoesOn) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
@@ -276,6 +282,7 @@ TEST_P(ServerTest, HostileRequestsGetTheirStatusAndAClose) {
       {"uri too long", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
       {"headers too large", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40000, 'b') + "\r\n\r\n", 431},
       {"http/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+      {"CONNECT with content", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nContent-Length: 18\r\n\r\nGET / HTTP/1.1\r\n\r\n", 400},
       {"unknown expectation", "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\nhi", 417},
       {"endless chunk extension",
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;" + std::string(9000, 'e') + "\r\n", 400},
