@@ -46,8 +46,11 @@ void deliver(io_context& io, op_base& op, std::int32_t result, std::uint32_t cfl
     // Nobody waits: give back what the completion carried, and free the op
     // once no further completion can come.
     if (cflags & completion_flags::buffer) io.buffers().put(bid);
-    if (result >= 0 && (op.code == op_code::accept || op.code == op_code::accept_multishot)) {
-      ::close(result);  // an accepted connection nobody will serve
+    // A descriptor the kernel made for nobody: an accepted connection no
+    // task will serve, or a file whose opener was cancelled meanwhile.
+    if (result >= 0 &&
+        (op.code == op_code::accept || op.code == op_code::accept_multishot || op.code == op_code::openat)) {
+      ::close(result);
     }
     if (!(cflags & completion_flags::more)) delete &op;
     return;
