@@ -16,11 +16,14 @@
 //    ends the head or the trailers, and more than one SP between the parts of
 //    the request line: we check the offsets between the spans it reports.
 //  - with LENIENT_VERSION any digit.digit passes (finish_head decides).
+//  - it skips the two bytes after a chunk's data without looking at them:
+//    on_chunk_complete checks that they were CRLF.
 //  - it refuses every method outside its fixed table, so a well-formed but
 //    unknown method (501) is told from garbage (400) by sniff_method().
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "http/ascii.hpp"
 #include "http/proto/fast_head.hpp"
@@ -209,6 +212,30 @@ struct llhttp_glue {
     }
     b.append(at, len);
     r.body_appended_ = true;
+    // llhttp counts a chunk's remaining size down in content_length: at zero
+    // the chunk's data ends here and its CRLF comes next.
+    if ((p->flags & F_CHUNKED) != 0 && p->content_length == 0)
+      r.chunk_crlf_at_ = r.fed_ + static_cast<std::uint64_t>(at + len - r.base_);
+    return 0;
+  }
+
+  // The byte at message offset `off`, which llhttp has consumed: in the
+  // current feed, or among the last two bytes of earlier ones (tail_).
+  static char consumed_byte(const request_parser& r, std::uint64_t off) noexcept {
+    if (off >= r.fed_) return r.base_[off - r.fed_];
+    const std::uint64_t back = r.fed_ - off;
+    return back <= 2 ? r.tail_[2 - back] : '\0';
+  }
+
+  // Called after a chunk's data and the two bytes that must end it (RFC 9112
+  // 7.1), and once more after the last chunk's trailers (no data: nothing to
+  // check). "5\r\nhelloXY0..." would otherwise be read as a valid chunk.
+  static int on_chunk_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    const std::uint64_t at = std::exchange(r.chunk_crlf_at_, request_parser::no_chunk_crlf);
+    if (at == request_parser::no_chunk_crlf) return 0;
+    if (consumed_byte(r, at) != '\r' || consumed_byte(r, at + 1) != '\n')
+      return stop(r, 400, "chunk data not followed by CRLF");
     return 0;
   }
 
@@ -385,6 +412,7 @@ const llhttp_settings_t* settings() noexcept {
     t.on_headers_complete = llhttp_glue::on_headers_complete;
     t.on_chunk_header = llhttp_glue::on_chunk_header;
     t.on_body = llhttp_glue::on_body;
+    t.on_chunk_complete = llhttp_glue::on_chunk_complete;
     t.on_message_complete = llhttp_glue::on_message_complete;
     t.on_chunk_extension_name = llhttp_glue::on_chunk_extension;
     t.on_chunk_extension_value = llhttp_glue::on_chunk_extension;

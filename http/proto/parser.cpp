@@ -242,6 +242,7 @@ void request_parser::clear_message() noexcept {
   method_ = url_ = {};
   method_end_ = url_end_ = version_end_ = name_end_ = value_end_ = span_end_ = 0;
   head_size_ = trailer_bytes_ = chunk_ext_bytes_ = 0;
+  chunk_crlf_at_ = no_chunk_crlf;
   trailer_fields_ = 0;
   sniffed_ = 0;
   tail_[0] = tail_[1] = 0;

@@ -34,8 +34,9 @@
 //        method with non-token bytes; missing Host (1.1) or several;
 //        bad/duplicate Content-Length; Content-Length with
 //        Transfer-Encoding; TE in HTTP/1.0; TE whose final coding is not
-//        chunked, or chunked twice; bad chunk syntax; chunk extensions
-//        longer than max_request_line on one chunk line;
+//        chunked, or chunked twice; bad chunk syntax (chunk data not
+//        followed by CRLF included); chunk extensions longer than
+//        max_request_line on one chunk line;
 //        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
 //        form (CONNECT); CONNECT with content; bad %-escape, %00 or ".."
 //        above root in the path
@@ -147,6 +148,8 @@ class request_parser {
   std::uint64_t head_size_ = 0;    // 0 until the head is complete
   std::uint64_t trailer_bytes_ = 0;
   std::uint64_t chunk_ext_bytes_ = 0;  // extension bytes of the chunk being read
+  static constexpr std::uint64_t no_chunk_crlf = ~std::uint64_t{0};
+  std::uint64_t chunk_crlf_at_ = no_chunk_crlf;  // offset of the CRLF after a chunk's data
   std::size_t trailer_fields_ = 0;
   std::size_t sniffed_ = 0;        // method bytes seen while classifying a bad method
   char tail_[2] = {0, 0};          // last two bytes of earlier feeds (CRLF checks)

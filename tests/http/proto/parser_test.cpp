@@ -60,6 +60,11 @@ std::vector<status_case> status_cases() {
       // llhttp 8.1 quirk: a second extension after an unquoted value is
       // refused ("Invalid character in chunk size"); pinned so an upgrade shows.
       {"ChunkExtensionAfterUnquotedValue", P + "5;a=b;c=d\r\nhello\r\n0\r\n\r\n", 400},
+      // llhttp's loose build skips the two bytes after chunk data unread.
+      {"ChunkDataFollowedByOtherBytes", P + "5\r\nhelloXY0\r\n\r\n", 400},
+      {"ChunkDataFollowedByLfCr", P + "5\r\nhello\n\r0\r\n\r\n", 400},
+      {"SecondChunkDataFollowedByOtherBytes", P + "2\r\nab\r\n3\r\ncdeXX0\r\n\r\n", 400},
+      {"OkChunksOfOneByte", P + "1\r\na\r\n1\r\nb\r\n0\r\n\r\n", 200},
       {"MissingHost", "GET / HTTP/1.1\r\n\r\n", 400},
       {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400},
       {"HostWithSlash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
