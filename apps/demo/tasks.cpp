@@ -60,7 +60,7 @@ task<void> task_start(http::context& ctx) {
     actor_unavailable(ctx);
     co_return;
   }
-  ctx.response().header("location", "/tasks/" + std::to_string(job->id));
+  ctx.response().header("Location", "/tasks/" + std::to_string(job->id));
   http::json_writer w(json_body(ctx, 202));
   write_job(w, *job);
 }

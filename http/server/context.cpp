@@ -117,8 +117,10 @@ task<bool> context::start_stream(int status, std::string_view content_type) {
 }
 
 task<bool> context::send_chunk(std::string_view data) {
-  if (sent_ != sent::chunked || gone_) co_return false;
-  if (head_->method == "HEAD" || data.empty()) co_return true;
+  // HEAD wants no body: false tells the handler to stop producing it, as
+  // a gone client does (a loop "while send_chunk()" would otherwise spin).
+  if (sent_ != sent::chunked || gone_ || head_->method == "HEAD") co_return false;
+  if (data.empty()) co_return true;
   if (head_->version_minor == 0) {
     stream_->queue_buffer().append(data);
   } else {

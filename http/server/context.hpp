@@ -86,7 +86,8 @@ class context {
   // Starts a chunked response (HTTP/1.0 clients: raw body, then close).
   // Headers set on response() so far are sent with it.
   task<bool> start_stream(int status = 200, std::string_view content_type = "text/plain");
-  // One chunk; false once the client is gone (stop producing).
+  // One chunk; false once the client is gone, and always for HEAD (no body
+  // goes out): stop producing.
   task<bool> send_chunk(std::string_view data);
   // A body of known length sent in pieces (a file): start_body() queues the
   // head with Content-Length: `length` (it leaves with the first piece),

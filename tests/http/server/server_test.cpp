@@ -217,6 +217,22 @@ TEST_P(ServerTest, StreamingSendsEveryChunkThenKeepsTheConnection) {
   EXPECT_EQ(r2->body, "1");
 }
 
+// send_chunk() is false for HEAD, so a handler streaming until told to
+// stop ends at once (a billion chunks would hold the worker for minutes)
+// and the next request on the connection is served.
+TEST_P(ServerTest, HeadStopsAStreamingHandlerAtItsFirstChunk) {
+  auto srv = testing::start_test_server(opts());
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("HEAD /stream?n=1000000000 HTTP/1.1\r\nHost: x\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_reply(/*head_request=*/true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("transfer-encoding"), "chunked");
+  auto next = c.read_reply();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "3");
+}
+
 TEST_P(ServerTest, ASizedBodySentInPiecesKeepsTheConnection) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
