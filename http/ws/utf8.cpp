@@ -4,14 +4,18 @@
 // values above U+10FFFF are told apart, RFC 3629 section 4).
 #include "http/ws/utf8.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 namespace ringlane::http::ws {
 
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+utf8_scan scan_utf8(std::string_view s) noexcept {
+  const auto* const begin = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* p = begin;
   const unsigned char* const end = p + s.size();
+  auto stop = [&](bool truncated) { return utf8_scan{static_cast<std::size_t>(p - begin), truncated}; };
   while (p < end) {
     if (end - p >= 8) {
       std::uint64_t w;
@@ -39,15 +43,16 @@ bool valid_utf8(std::string_view s) noexcept {
       if (c == 0xF0) lo = 0x90;  // overlong below U+10000
       if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
     } else {
-      return false;  // a stray continuation byte, C0/C1 (overlong), F5..FF
+      return stop(false);  // a stray continuation byte, C0/C1 (overlong), F5..FF
     }
-    if (end - p <= extra) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (int i = 2; i <= extra; ++i)
-      if ((p[i] & 0xC0) != 0x80) return false;
+    const int have = static_cast<int>(std::min<std::ptrdiff_t>(end - p - 1, extra));  // bytes after the lead
+    if (have >= 1 && (p[1] < lo || p[1] > hi)) return stop(false);
+    for (int i = 2; i <= have; ++i)
+      if ((p[i] & 0xC0) != 0x80) return stop(false);
+    if (have < extra) return stop(true);  // a good start the end of s cuts short
     p += extra + 1;
   }
-  return true;
+  return stop(false);
 }
 
 }  // namespace ringlane::http::ws

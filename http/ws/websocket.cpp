@@ -82,6 +82,7 @@ task<websocket::step> websocket::on_frame(const frame_header& h, char* payload) 
       if (in_message_) co_return co_await failed(close_code::protocol_error);  // inside a fragmented one
       msg_type_ = h.op;
       msg_.assign(data);
+      utf8_checked_ = 0;
       break;
     case opcode::continuation:
       if (!in_message_) co_return co_await failed(close_code::protocol_error);  // nothing to continue
@@ -89,13 +90,20 @@ task<websocket::step> websocket::on_frame(const frame_header& h, char* payload) 
       break;
   }
   in_message_ = !h.fin;
-  if (!h.fin) co_return step::more;
   if (close_sent_) {  // closing: data is dropped
-    msg_.clear();
+    if (h.fin) msg_.clear();
     co_return step::more;
   }
-  if (msg_type_ == opcode::text && !valid_utf8(msg_)) co_return co_await failed(close_code::invalid_payload);
-  co_return step::message;
+  // Text is checked as its fragments arrive, so a bad one fails at once
+  // (RFC 6455 8.1) rather than after the rest of the message; a code point
+  // may straddle fragments, but not the end of the message.
+  if (msg_type_ == opcode::text) {
+    const utf8_scan r = scan_utf8(std::string_view(msg_).substr(utf8_checked_));
+    utf8_checked_ += r.valid;
+    if (utf8_checked_ != msg_.size() && (h.fin || !r.truncated))
+      co_return co_await failed(close_code::invalid_payload);
+  }
+  co_return h.fin ? step::message : step::more;
 }
 
 // The peer's close: no payload, or a valid code and a UTF-8 reason (5.5.1,

@@ -109,6 +109,7 @@ class websocket {
   std::string msg_;                           // the message being reassembled
   opcode msg_type_ = opcode::text;
   bool in_message_ = false;                   // a data frame without FIN was read
+  std::size_t utf8_checked_ = 0;              // msg_ bytes known to be whole UTF-8
   bool close_sent_ = false;
   bool closed_ = false;
   std::uint16_t close_code_ = close_code::abnormal;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace ringlane::http::ws {
 namespace {
@@ -38,6 +40,24 @@ TEST(Utf8, RefusesMalformedText) {
   EXPECT_FALSE(valid_utf8("\xe2\x82"));                 // truncated at the end
   EXPECT_FALSE(valid_utf8("\xe2\x82x"));                // interrupted
   EXPECT_FALSE(valid_utf8("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80" "edited"));
+}
+
+// scan_utf8 tells a sequence the end cuts short (more bytes may complete
+// it) from a malformed one, and where the whole code points end.
+TEST(Utf8, ScanTellsTruncatedFromMalformed) {
+  auto scan = [](std::string_view s) {
+    const utf8_scan r = scan_utf8(s);
+    return std::pair(r.valid, r.truncated);
+  };
+  EXPECT_EQ(scan("abc"), std::pair(std::size_t{3}, false));
+  EXPECT_EQ(scan("ab\xe2\x82"), std::pair(std::size_t{2}, true));      // the euro sign, cut short
+  EXPECT_EQ(scan("ab\xe2"), std::pair(std::size_t{2}, true));
+  EXPECT_EQ(scan("abcdefghij\xf0\x90\x80"), std::pair(std::size_t{10}, true));
+  EXPECT_EQ(scan("ab\xe2x"), std::pair(std::size_t{2}, false));        // interrupted: no byte can mend it
+  EXPECT_EQ(scan("ab\xc0"), std::pair(std::size_t{2}, false));         // a lead byte that never starts one
+  EXPECT_EQ(scan("ab\xed\xa0"), std::pair(std::size_t{2}, false));     // a surrogate is known at its second byte
+  EXPECT_EQ(scan("ab\xf4\x90"), std::pair(std::size_t{2}, false));     // above U+10FFFF, likewise
+  EXPECT_EQ(scan("\xe2\x82\xac\x80"), std::pair(std::size_t{3}, false));
 }
 
 }  // namespace

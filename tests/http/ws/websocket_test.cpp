@@ -202,6 +202,9 @@ TEST_P(WebSocketTest, ViolationsCloseWithTheirCode) {
       {"text inside a fragmented text", ws_encode(kText, "a", false) + ws_encode(kText, "b"), 1002},
       {"invalid utf-8", ws_encode(kText, "\xed\xa0\x80"), 1007},
       {"invalid utf-8 across fragments", ws_encode(kText, "\xce", false) + ws_encode(kCont, "x"), 1007},
+      // Known bad in the first fragment: closed at once, no FIN awaited.
+      {"invalid utf-8 in an unfinished message", ws_encode(kText, "ok\xc0", false), 1007},
+      {"a code point cut short by FIN", ws_encode(kText, "\xe2\x82", false) + ws_encode(kCont, ""), 1007},
       {"message above the limit", ws_encode(kBinary, std::string(64 * 1024 + 1, 'x')), 1009},
       {"fragments above the limit", ws_encode(kBinary, std::string(40000, 'x'), false) +
                                         ws_encode(kCont, std::string(40000, 'x')), 1009},
