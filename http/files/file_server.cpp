@@ -7,10 +7,12 @@
 
 #include <cerrno>
 #include <memory>
+#include <vector>
 
 #include "engine/ops/file.hpp"
 #include "http/files/conditional.hpp"
 #include "http/files/mime.hpp"
+#include "http/files/multipart.hpp"
 #include "http/files/range.hpp"
 #include "http/response/date_cache.hpp"
 #include "http/server/context.hpp"
@@ -74,18 +76,39 @@ task<bool> open_path(context& ctx, std::string path, file_fd& f, struct stat& st
 
 // The body, read and sent piece by piece; stops when the client is gone or
 // a read fails (the short body then closes the connection).
-task<void> send_file(context& ctx, int fd, byte_range r, std::size_t piece) {
+// True when all of it went out.
+task<bool> send_file(context& ctx, int fd, byte_range r, std::size_t piece) {
   std::uint64_t off = r.first;
   std::uint64_t left = r.length();
   while (left > 0) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, piece));
     engine::received got = co_await engine::read_file(fd, want, off);
-    if (got.res <= 0) co_return;  // an error, or the file shrank under us
+    if (got.res <= 0) co_return false;  // an error, or the file shrank under us
     const bool sent = co_await ctx.send_body(got.data);
-    if (!sent) co_return;
+    if (!sent) co_return false;
     off += got.data.size();
     left -= got.data.size();
   }
+  co_return true;
+}
+
+// Several ranges: a 206 whose multipart/byteranges body carries each part
+// with its own Content-Type and Content-Range (RFC 9110 14.6).
+task<void> send_parts(context& ctx, int fd, const std::vector<byte_range>& parts, std::uint64_t size,
+                      std::size_t piece) {
+  response& res = ctx.response();
+  const std::string part_type(res.header("Content-Type"));
+  const multipart_plan plan = plan_multipart(parts, size, part_type, multipart_boundary());
+  res.status(206).content_type(plan.content_type);
+  const bool started = co_await ctx.start_body(plan.length);
+  if (!started || ctx.method() == "HEAD") co_return;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const bool head_sent = co_await ctx.send_body(plan.heads[i]);
+    if (!head_sent) co_return;
+    const bool part_sent = co_await send_file(ctx, fd, parts[i], piece);
+    if (!part_sent) co_return;
+  }
+  co_await ctx.send_body(plan.tail);
 }
 
 task<void> serve(context& ctx, const config& cfg) {
@@ -136,24 +159,29 @@ task<void> serve(context& ctx, const config& cfg) {
   }
   res.content_type(content_type_for(path));
 
-  byte_range part{0, size == 0 ? 0 : size - 1};
-  int status = 200;
+  std::vector<byte_range> parts;
   if (ctx.request().has_header("range") && range_still_valid(ctx.request(), etag, st.st_mtime)) {
-    switch (parse_range(ctx.header("range"), size, part)) {
+    switch (parse_ranges(ctx.header("range"), size, parts)) {
       case range_result::satisfiable:
-        status = 206;
-        res.header("Content-Range", "bytes " + std::to_string(part.first) + "-" + std::to_string(part.last) + "/" +
-                                        std::to_string(size));
         break;
       case range_result::unsatisfiable:
         res.status(416).header("Content-Range", "bytes */" + std::to_string(size)).body("Range Not Satisfiable");
         co_return;
       case range_result::ignore:
-        part = {0, size == 0 ? 0 : size - 1};
+        parts.clear();
         break;
     }
   }
-  res.status(status);
+  if (parts.size() > 1) {
+    co_await send_parts(ctx, f.fd, parts, size, cfg.opts.read_size);
+    co_return;
+  }
+  byte_range part{0, size == 0 ? 0 : size - 1};
+  if (parts.size() == 1) {
+    part = parts.front();
+    res.status(206).header("Content-Range", "bytes " + std::to_string(part.first) + "-" +
+                                                std::to_string(part.last) + "/" + std::to_string(size));
+  }
   const std::uint64_t length = size == 0 ? 0 : part.length();
   const bool started = co_await ctx.start_body(length);
   if (!started || length == 0 || ctx.method() == "HEAD") co_return;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "http/files/conditional.hpp"
 #include "http/files/range.hpp"
@@ -48,10 +49,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (ws::valid_utf8(in) != reference_utf8(in)) std::abort();
 
-  // A range is inside the representation whenever one is taken.
+  // Ranges taken are inside the representation, ascending and apart.
   const std::uint64_t rep = size == 0 ? 0 : static_cast<std::uint64_t>(data[0]) * 977;
-  byte_range r;
-  if (parse_range(in, rep, r) == range_result::satisfiable && (r.first > r.last || r.last >= rep)) std::abort();
+  std::vector<byte_range> rs;
+  if (parse_ranges(in, rep, rs) == range_result::satisfiable) {
+    if (rs.empty() || rs.size() > 16) std::abort();
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+      if (rs[i].first > rs[i].last || rs[i].last >= rep) std::abort();
+      if (i > 0 && rs[i].first <= rs[i - 1].last + 1) std::abort();
+    }
+  }
 
   // A date we read is one we can write and read back to the same instant.
   if (const auto t = parse_http_date(in)) {

@@ -160,6 +160,37 @@ TEST_P(FileServerTest, RangesGet206Or416) {
   EXPECT_EQ(stale->body, "<h1>home</h1>");
 }
 
+// Two ranges: one 206 whose multipart/byteranges body holds both parts
+// (the second spans several reads), then the connection goes on.
+TEST_P(FileServerTest, SeveralRangesGetAMultipartBody) {
+  http_conn c(srv_->port());
+  auto r = get(c, "/static/big.bin", "Range: bytes=0-9, 100000-299999\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 206);
+  EXPECT_FALSE(r->has("content-range"));  // only the parts carry one
+  const std::string type(r->header("content-type"));
+  const std::string prefix = "multipart/byteranges; boundary=";
+  ASSERT_EQ(type.substr(0, prefix.size()), prefix);
+  const std::string b = type.substr(prefix.size());
+  ASSERT_FALSE(b.empty());
+  const std::string want = "--" + b + "\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-9/1048576\r\n\r\n" +
+                           big_.substr(0, 10) + "\r\n--" + b +
+                           "\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 100000-299999/1048576\r\n\r\n" +
+                           big_.substr(100000, 200000) + "\r\n--" + b + "--\r\n";
+  EXPECT_EQ(r->header("content-length"), std::to_string(want.size()));
+  EXPECT_TRUE(r->body == want) << r->body.size() << " bytes";
+
+  auto head = get(c, "/static/big.bin", "Range: bytes=0-9,20-29\r\n", "HEAD");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 206);
+  EXPECT_TRUE(head->body.empty());
+  auto merged = get(c, "/static/index.html", "Range: bytes=0-3,2-5\r\n");  // overlapping: one part
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->status, 206);
+  EXPECT_EQ(merged->header("content-range"), "bytes 0-5/13");
+  EXPECT_EQ(merged->body, "<h1>ho");
+}
+
 TEST_P(FileServerTest, ALargeFileArrivesWholeAndPipelinedRequestsInOrder) {
   http_conn c(srv_->port());
   ASSERT_TRUE(c.send("GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /static/sub/site.css HTTP/1.1\r\nHost: x\r\n\r\n"));
