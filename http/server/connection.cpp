@@ -132,7 +132,19 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
       case parse_event::head:
         head_done = true;
         if (parser.head().expect_continue && parser.head().version_minor >= 1) {
-          // RFC 9110 10.1.1: the client waits for this before sending the body.
+          // RFC 9110 10.1.1: the client waits for a 100 before sending the
+          // body -- unless nothing would take it (no route, no middleware):
+          // then the 404/405 goes at once, the body is never asked for, and
+          // the connection closes (its framing needs the body not sent).
+          ctx.begin(parser.head(), parser.body());
+          if (const routed r = route_request(ctx, c); !r.route && c.global.empty()) {
+            ++slot.requests;
+            ctx.close_after();
+            co_await dispatch(ctx, c, r);
+            finish_response(ctx, c);
+            co_await close_gracefully(s, o);
+            co_return;
+          }
           s.queue_buffer().append("HTTP/1.1 100 Continue\r\n\r\n");
           s.set_timeout(o.timeouts.write);
           if (const std::int32_t e = co_await s.flush(); e < 0) co_return;

@@ -155,6 +155,24 @@ TEST_P(ServerTest, ExpectContinueGetsAnInterimResponseFirst) {
   EXPECT_EQ(r->body, "ping");
 }
 
+// No handler would read the body: the final status comes instead of the
+// 100, and the connection closes (the body it announced was never sent).
+TEST_P(ServerTest, ExpectContinueToNoRouteGetsTheFinalStatusAtOnce) {
+  auto srv = testing::start_test_server(opts());
+  const std::pair<const char*, int> cases[] = {{"POST /nope", 404}, {"DELETE /echo", 405}};
+  for (const auto& [line, status] : cases) {
+    http_conn c(srv->port());
+    ASSERT_TRUE(c.send(std::string(line) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << line;
+    EXPECT_EQ(r->status, status) << line;
+    EXPECT_EQ(r->header("connection"), "close") << line;
+    EXPECT_TRUE(c.closed_by_peer()) << line;
+  }
+  http_conn after(srv->port());
+  expect_status_then_served(after, "GET /n/1 HTTP/1.1\r\nHost: x\r\n\r\n", 200);
+}
+
 TEST_P(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   auto srv = testing::start_test_server(opts());
   http_conn c(srv->port());
