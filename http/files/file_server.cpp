@@ -14,6 +14,7 @@
 #include "http/files/mime.hpp"
 #include "http/files/multipart.hpp"
 #include "http/files/range.hpp"
+#include "http/proto/uri.hpp"
 #include "http/response/date_cache.hpp"
 #include "http/server/context.hpp"
 
@@ -126,7 +127,8 @@ task<void> serve(context& ctx, const config& cfg) {
 
   if (S_ISDIR(st.st_mode)) {
     if (!rel.empty() && rel.back() != '/') {  // "dir" -> "dir/", so relative links resolve
-      std::string to(ctx.path());
+      std::string to;
+      percent_encode_path(ctx.path(), to);  // the path is decoded; a Location must not be
       to += '/';
       if (!ctx.query().empty()) to.append("?").append(ctx.query());
       ctx.response().status(301).header("Location", to).content_type("text/plain").body("Moved Permanently");

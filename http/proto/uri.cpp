@@ -83,6 +83,26 @@ bool decode_path(std::string_view raw, std::string& out) {
   return decode_path_append(raw, out);
 }
 
+void percent_encode_path(std::string_view path, std::string& out) {
+  // pchar (RFC 3986 3.3) and '/': unreserved, sub-delims, ':' and '@'.
+  auto as_is = [](unsigned char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("-._~!$&'()*+,;=:@/").find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  static constexpr char hex[] = "0123456789ABCDEF";
+  out.reserve(out.size() + path.size());
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (as_is(c)) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    }
+  }
+}
+
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
   out.clear();
   return decode_append(in, out, plus_is_space, false);

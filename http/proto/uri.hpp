@@ -28,4 +28,10 @@ bool decode_path_append(std::string_view raw, std::string& out);
 // two hex digits; %00 is allowed here (a query value may carry it).
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
 
+// Appends `path` (a decoded path) to `out` with every byte that may not
+// stand as itself in a URI path percent-encoded: the inverse of
+// decode_path for building a Location from a decoded path. Never emits
+// CR, LF or any other control byte.
+void percent_encode_path(std::string_view path, std::string& out);
+
 }  // namespace ringlane::http

@@ -34,6 +34,7 @@ class FileServerTest : public ::testing::TestWithParam<backend_choice> {
     big_ = testing::pattern(1 << 20, 7);
     write("big.bin", big_);
     std::filesystem::create_directory(dir_ + "/empty");
+    std::filesystem::create_directory(dir_ + "/a b%\r\nc");
     ASSERT_EQ(::mkfifo((dir_ + "/fifo").c_str(), 0600), 0);
 
     srv_ = std::make_unique<http::server>(testing::test_options(GetParam()));
@@ -91,6 +92,11 @@ TEST_P(FileServerTest, DirectoriesRedirectThenServeTheirIndex) {
   ASSERT_TRUE(redirect);
   EXPECT_EQ(redirect->status, 301);
   EXPECT_EQ(redirect->header("location"), "/static/sub/?x=1");
+  // The path is decoded for the file system and encoded again for Location.
+  auto odd = get(c, "/static/a%20b%25%0D%0Ac");
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->status, 301);
+  EXPECT_EQ(odd->header("location"), "/static/a%20b%25%0D%0Ac/");
   auto index = get(c, "/static/sub/");
   ASSERT_TRUE(index);
   EXPECT_EQ(index->status, 200);

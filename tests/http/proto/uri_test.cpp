@@ -87,5 +87,17 @@ TEST(PercentDecode, AllowsNulButNotBadEscapes) {
   EXPECT_EQ(out, "");
 }
 
+TEST(PercentEncodePath, EncodesWhatAPathCannotCarryAndRoundTrips) {
+  std::string out = "x";
+  percent_encode_path("/a b/%/\r\n/\xc3\xa9/?#\"<>", out);
+  EXPECT_EQ(out, "x/a%20b/%25/%0D%0A/%C3%A9/%3F%23%22%3C%3E");
+  std::string plain;
+  percent_encode_path("/A-z_0.9~!$&'()*+,;=:@/", plain);
+  EXPECT_EQ(plain, "/A-z_0.9~!$&'()*+,;=:@/");  // pchar and '/' stand as themselves
+  std::string back;
+  ASSERT_TRUE(decode_path(out.substr(1), back));
+  EXPECT_EQ(back, "/a b/%/\r\n/\xc3\xa9/?#\"<>");
+}
+
 }  // namespace
 }  // namespace ringlane::http
