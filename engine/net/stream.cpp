@@ -295,6 +295,13 @@ void stream::set_timeout(std::chrono::milliseconds d) noexcept {
   wheel.reset(s_->timer, wheel.now() + static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)) + 1);
 }
 
+std::uint64_t stream::deadline() const noexcept { return s_->timer.deadline(); }
+
+void stream::set_deadline(std::uint64_t wheel_ms) noexcept {
+  s_->timed_out = false;
+  ringlane::detail::worker_wheel().reset(s_->timer, wheel_ms);
+}
+
 void stream::clear_timeout() noexcept {
   s_->timed_out = false;
   if (s_->timer.armed()) ringlane::detail::worker_wheel().cancel(s_->timer);

@@ -94,6 +94,12 @@ class stream {
   // Waits that start within `d` from now end by then with -ETIMEDOUT (1 ms
   // resolution, never early). Replaces any earlier timeout.
   void set_timeout(std::chrono::milliseconds d) noexcept;
+  // The deadline the last set_timeout() armed, in the worker wheel's
+  // milliseconds, and re-arming it later: one bound across several waits
+  // with other timeouts in between (an HTTP head read in pieces while
+  // earlier responses are flushed). A deadline already past fires at once.
+  std::uint64_t deadline() const noexcept;
+  void set_deadline(std::uint64_t wheel_ms) noexcept;
   // No timeout for the waits that follow.
   void clear_timeout() noexcept;
   bool timed_out() const noexcept;

@@ -92,6 +92,12 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
   ctx.bind_connection(in, {&link.idle, &c.draining});
   std::uint32_t served = 0;
   bool head_done = false;     // the current message's head was parsed
+  // The header timeout bounds a whole head, not each read of it (as nginx's
+  // client_header_timeout does): a client dripping a byte now and then is
+  // cut off too. Set when a head turns out to need a second read; the
+  // first request's runs from the accept.
+  std::uint64_t head_deadline = 0;
+  bool head_timed = false;
 
   for (;;) {
     if (in.empty()) {
@@ -105,8 +111,20 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
       }
       const bool between = !parser.in_message();
       if (between && c.draining.load(std::memory_order_relaxed)) break;
-      s.set_timeout(!between ? (head_done ? o.timeouts.body : o.timeouts.header)
-                             : (served == 0 ? o.timeouts.header : o.timeouts.idle));
+      if (between) {
+        s.set_timeout(served == 0 ? o.timeouts.header : o.timeouts.idle);
+        if (served == 0) head_deadline = s.deadline();
+        head_timed = served == 0;
+      } else if (head_done) {
+        s.set_timeout(o.timeouts.body);  // per read, as nginx's client_body_timeout
+      } else {
+        if (!head_timed) {  // this head began in the last read
+          s.set_timeout(o.timeouts.header);
+          head_deadline = s.deadline();
+          head_timed = true;
+        }
+        s.set_deadline(head_deadline);
+      }
       link.idle = between;
       chunk = co_await s.read();
       link.idle = false;
@@ -160,7 +178,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
 
     // One whole request. Keep the read-ahead out of the pool while the
     // handler runs (it may take long; the bytes are small and rare).
-    head_done = false;
+    head_done = head_timed = false;
     if (!in.empty() && chunk.buffer) {
       carry.assign(in);
       in = carry;

@@ -48,6 +48,30 @@ TEST_P(StreamLimitsTest, ASilentPeerTimesOutAndLaterBytesStillArrive) {
   ::close(sv[1]);
 }
 
+// A deadline taken with deadline() survives another timeout in between:
+// set_deadline() puts the first one back, and a passed one fires at once.
+TEST_P(StreamLimitsTest, ARestoredDeadlineStillBoundsTheRead) {
+  runtime rt(testing::engine_runtime(GetParam()));
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto body = [](int fd) -> task<std::string> {
+    engine::stream s(fd);
+    s.set_timeout(30ms);
+    const std::uint64_t d = s.deadline();
+    s.set_timeout(1h);  // some other wait's bound
+    if (s.deadline() <= d) co_return "deadline() did not follow set_timeout()";
+    s.set_deadline(d);
+    engine::pooled first = co_await s.read();
+    if (first.res != -ETIMEDOUT) co_return "no timeout: " + std::to_string(first.res);
+    s.set_deadline(d);  // long gone: the next wait ends at once
+    engine::pooled again = co_await s.read();
+    if (again.res != -ETIMEDOUT) co_return "a passed deadline did not fire: " + std::to_string(again.res);
+    co_return "ok";
+  };
+  EXPECT_EQ(rt.block_on(body(sv[0])), "ok");
+  ::close(sv[1]);
+}
+
 TEST_P(StreamLimitsTest, DataThatArrivedBeatsTheTimeout) {
   runtime rt(testing::engine_runtime(GetParam()));
   int sv[2];

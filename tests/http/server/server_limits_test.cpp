@@ -1,6 +1,7 @@
 // The server under pressure, on both backends: slowloris and idle
 // timeouts, a handler deadline, the connection limit, 2,000 idle
 // keep-alive connections, and a graceful drain while clients are busy.
+#include <poll.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -36,6 +37,34 @@ TEST_P(ServerLimitsTest, ASlowlorisClientIsCutOffByTheHeaderTimeout) {
   EXPECT_EQ(r->status, 408);
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // bounded, not a timing claim
+}
+
+// The classic slowloris keeps each read short: a byte every 40 ms, well
+// inside a 300 ms timeout per read. The header timeout bounds the whole
+// head, so it ends anyway; the client stops dripping after 5 s, by which
+// time a per-read timeout would still be waiting.
+TEST_P(ServerLimitsTest, ASlowlorisDrippingBytesIsCutOffByTheHeaderTimeout) {
+  http::options o = opts();
+  o.timeouts.header = 300ms;
+  auto srv = testing::start_test_server(o);
+  for (const bool after_a_request : {false, true}) {
+    http_conn c(srv->port());
+    if (after_a_request) {  // the head of a kept-alive connection's second request
+      ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      ASSERT_TRUE(c.read_reply());
+    }
+    ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+    bool answered = false;
+    for (int drip = 0; drip < 125 && !answered; ++drip) {
+      pollfd p{c.fd(), POLLIN, 0};
+      answered = ::poll(&p, 1, 40) > 0;  // the pace of the drip, and the watch for a reply
+      if (!answered && !c.send("a")) break;
+    }
+    ASSERT_TRUE(answered) << "still reading the head after 5 s";
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 408);
+  }
 }
 
 TEST_P(ServerLimitsTest, AnIdleKeepAliveConnectionIsClosedSilently) {
