@@ -1,6 +1,7 @@
 // http_bench -- the HTTP layer's user-space cost per request, without
-// sockets: parse (llhttp + our adapter), route, serialize. The figures
-// behind "how lean is our user-space path" in bench/README.md.
+// sockets: parse (llhttp + our adapter), route, serialize (and, in ws_bench.cpp,
+// one WebSocket message). The figures behind "how lean is our user-space
+// path" in bench/README.md.
 //
 //   build/release/bench/http_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
