@@ -31,7 +31,8 @@
 // Statuses (error(); sticky, the connection must close after the response):
 //   400  malformed request line or header; bare CR/LF, NUL/CTL in a value,
 //        obs-fold, space before ':', empty field name; garbage version;
-//        method with non-token bytes; missing Host (1.1) or several;
+//        method with non-token bytes; missing Host (1.1) or several, or
+//        one that is no authority ("a b", "a:b", "[::1");
 //        bad/duplicate Content-Length; Content-Length with
 //        Transfer-Encoding; TE in HTTP/1.0; TE whose final coding is not
 //        chunked, or chunked twice; bad chunk syntax (chunk data not
