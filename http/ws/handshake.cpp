@@ -66,6 +66,13 @@ handshake check_handshake(const request_head& req, std::string_view protocol) {
   if (req.header("sec-websocket-version") != "13") return refuse(426, "WebSocket version 13 only");
   const std::string_view key = req.header("sec-websocket-key");
   if (!valid_key(key)) return refuse(400, "missing or malformed Sec-WebSocket-Key");
+  // RFC 6455 11.3.1 and 11.3.5: the key and the version appear once.
+  std::size_t keys = 0, versions = 0;
+  for (const header_field& f : req.headers) {
+    keys += ascii::iequals(f.name, "sec-websocket-key");
+    versions += ascii::iequals(f.name, "sec-websocket-version");
+  }
+  if (keys != 1 || versions != 1) return refuse(400, "Sec-WebSocket-Key or -Version more than once");
   hs.accept = accept_key(key);
   if (!protocol.empty() && list_has(req.header("sec-websocket-protocol"), protocol)) hs.protocol = protocol;
   return hs;

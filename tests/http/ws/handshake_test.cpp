@@ -69,6 +69,8 @@ TEST(Handshake, RefusalsAndTheirStatuses) {
   EXPECT_EQ(check(replace(kGood, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ=x")).status, 400);
   EXPECT_EQ(check(replace(kGood, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25j*Q==")).status, 400);
   EXPECT_EQ(check(replace(kGood, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")).status, 400);
+  EXPECT_EQ(check(std::string(kGood) + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n").status, 400);  // twice
+  EXPECT_EQ(check(std::string(kGood) + "sec-websocket-version: 13\r\n").status, 400);
 }
 
 }  // namespace
