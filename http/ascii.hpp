@@ -60,15 +60,16 @@ namespace detail {
 // matters for loops that run on every request (Host, method sniffing).
 struct byte_tables {
   bool tchar[256] = {};
-  bool host[256] = {};
+  std::uint8_t host[256] = {};  // 1: may be in an authority; 3: and delimits its parts (":[]")
 };
 constexpr byte_tables make_byte_tables() {
   byte_tables t;
-  for (int c = '0'; c <= '9'; ++c) t.tchar[c] = t.host[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t.tchar[c] = t.host[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t.tchar[c] = t.host[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t.tchar[c] = true, t.host[c] = 1;
+  for (int c = 'a'; c <= 'z'; ++c) t.tchar[c] = true, t.host[c] = 1;
+  for (int c = 'A'; c <= 'Z'; ++c) t.tchar[c] = true, t.host[c] = 1;
   for (char c : std::string_view("!#$%&'*+-.^_`|~")) t.tchar[static_cast<unsigned char>(c)] = true;
-  for (char c : std::string_view("-._~!$&'()*+,;=:[]%")) t.host[static_cast<unsigned char>(c)] = true;
+  for (char c : std::string_view("-._~!$&'()*+,;=%")) t.host[static_cast<unsigned char>(c)] = 1;
+  for (char c : std::string_view(":[]")) t.host[static_cast<unsigned char>(c)] = 3;
   return t;
 }
 inline constexpr byte_tables tables = make_byte_tables();
@@ -80,7 +81,9 @@ constexpr bool is_tchar(char c) noexcept { return detail::tables.tchar[static_ca
 
 // What an authority (Host, RFC 3986 3.2.2) may contain: reg-name, IPv4,
 // [IPv6] and :port characters. No '/', '@', '\\', spaces or controls.
-constexpr bool is_host_char(char c) noexcept { return detail::tables.host[static_cast<unsigned char>(c)]; }
+constexpr bool is_host_char(char c) noexcept { return detail::tables.host[static_cast<unsigned char>(c)] != 0; }
+// 0: not an authority byte; 1: one; 3: one that delimits its parts (":[]").
+constexpr unsigned host_class(char c) noexcept { return detail::tables.host[static_cast<unsigned char>(c)]; }
 
 constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 

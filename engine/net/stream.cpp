@@ -289,11 +289,13 @@ task<std::int32_t> stream::drain() {
 
 void stream::set_read_backlog(std::size_t chunks) noexcept { s_->max_chunks = std::max<std::size_t>(chunks, 1); }
 
-void stream::set_timeout(std::chrono::milliseconds d) noexcept {
+void stream::arm(state* s, std::chrono::milliseconds d) noexcept {
   ringlane::detail::timer_wheel& wheel = ringlane::detail::worker_wheel();
-  s_->timed_out = false;
-  wheel.reset(s_->timer, wheel.now() + static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)) + 1);
+  s->timed_out = false;
+  wheel.reset(s->timer, wheel.now() + static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)) + 1);
 }
+
+void stream::set_timeout(std::chrono::milliseconds d) noexcept { arm(s_, d); }
 
 std::uint64_t stream::deadline() const noexcept { return s_->timer.deadline(); }
 

@@ -41,6 +41,7 @@
 // because the recv stays armed on this worker's ring.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
@@ -80,6 +81,9 @@ class stream {
   // more than high_water bytes are outstanding.
   class flush_awaiter;
   flush_awaiter flush() noexcept;
+  // The same, with `bound` as the timeout of its wait -- armed only if it
+  // has to wait, so the usual flush costs no timer work at all.
+  flush_awaiter flush(std::chrono::milliseconds bound) noexcept;
   // Waits until every queued byte is sent. Returns 0 or the first -errno.
   task<std::int32_t> drain();
 
@@ -114,6 +118,7 @@ class stream {
   struct state;
   state* s_;
   static task<std::int32_t> wait_below_high_water(state* s);
+  static void arm(state* s, std::chrono::milliseconds d) noexcept;
 };
 
 // `co_await s.flush()`. Almost every flush hands its batch to the kernel and
@@ -123,9 +128,10 @@ class stream {
 // outstanding -- starts a coroutine that waits.
 class stream::flush_awaiter {
  public:
-  explicit flush_awaiter(state* s) noexcept : s_(s) {}
+  flush_awaiter(state* s, std::chrono::milliseconds bound) noexcept : s_(s), bound_(bound) {}
   bool await_ready() noexcept;
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    if (bound_.count() >= 0) arm(s_, bound_);
     wait_ = wait_below_high_water(s_);
     return std::move(wait_).operator co_await().await_suspend(parent);
   }
@@ -133,10 +139,14 @@ class stream::flush_awaiter {
 
  private:
   state* s_;
+  std::chrono::milliseconds bound_;  // negative: keep the stream's timeout
   std::int32_t result_ = 0;
   task<std::int32_t> wait_;
 };
 
-inline stream::flush_awaiter stream::flush() noexcept { return flush_awaiter(s_); }
+inline stream::flush_awaiter stream::flush() noexcept { return flush_awaiter(s_, std::chrono::milliseconds(-1)); }
+inline stream::flush_awaiter stream::flush(std::chrono::milliseconds bound) noexcept {
+  return flush_awaiter(s_, std::max(bound, std::chrono::milliseconds(0)));
+}
 
 }  // namespace ringlane::engine

@@ -105,8 +105,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
       carry.clear();
       // Everything this input produced leaves in one send.
       if (s.queued() > 0) {
-        s.set_timeout(o.timeouts.write);
-        const std::int32_t e = co_await s.flush();
+        const std::int32_t e = co_await s.flush(o.timeouts.write);
         if (e < 0) co_return;
       }
       const bool between = !parser.in_message();
@@ -164,8 +163,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
             co_return;
           }
           s.queue_buffer().append("HTTP/1.1 100 Continue\r\n\r\n");
-          s.set_timeout(o.timeouts.write);
-          if (const std::int32_t e = co_await s.flush(); e < 0) co_return;
+          if (const std::int32_t e = co_await s.flush(o.timeouts.write); e < 0) co_return;
         }
         continue;
       case parse_event::error:
@@ -219,8 +217,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
     }
     // Many pipelined responses waiting: send them before parsing more.
     if (s.queued() >= engine::stream::high_water / 4) {
-      s.set_timeout(o.timeouts.write);
-      if (const std::int32_t e = co_await s.flush(); e < 0) co_return;
+      if (const std::int32_t e = co_await s.flush(o.timeouts.write); e < 0) co_return;
     }
   }
   // Drained while idle: nothing owed to the client.

@@ -90,8 +90,7 @@ std::any* context::data(std::string_view key) noexcept {
 // Hands what is queued to the kernel, bounded by the write timeout.
 task<bool> context::flush_now() {
   if (gone_) co_return false;
-  stream_->set_timeout(opts_->timeouts.write);
-  const std::int32_t e = co_await stream_->flush();
+  const std::int32_t e = co_await stream_->flush(opts_->timeouts.write);
   if (e < 0) gone_ = true;
   co_return !gone_;
 }

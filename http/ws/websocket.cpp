@@ -183,8 +183,7 @@ task<bool> websocket::send_frame(opcode op, std::string_view payload) {
   if (close_sent_) co_return false;
   if (op == opcode::close) close_sent_ = true;
   write_frame(s_->queue_buffer(), op, payload);
-  s_->set_timeout(cfg_.write);
-  const std::int32_t e = co_await s_->flush();
+  const std::int32_t e = co_await s_->flush(cfg_.write);
   if (e < 0) {
     closed_ = true;
     co_return false;

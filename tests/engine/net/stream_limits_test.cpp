@@ -104,6 +104,30 @@ TEST_P(StreamLimitsTest, FlushAndDrainToAPeerThatNeverReadsTimeOut) {
   ::close(sv[1]);
 }
 
+// flush(bound): a flush with nothing to wait for leaves the stream's
+// timeout alone (the read that follows keeps its own); one that must wait
+// is bounded by `bound`.
+TEST_P(StreamLimitsTest, AFlushBoundAppliesOnlyWhenTheFlushWaits) {
+  runtime rt(testing::engine_runtime(GetParam()));
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto body = [](int fd) -> task<std::string> {
+    engine::stream s(fd);
+    s.set_timeout(1h);
+    const std::uint64_t before = s.deadline();
+    s.queue("small");
+    const std::int32_t quick = co_await s.flush(30ms);  // below high_water: no wait
+    if (quick != 0) co_return "small flush failed: " + std::to_string(quick);
+    if (s.deadline() != before) co_return "a flush that did not wait moved the timeout";
+    s.queue(testing::pattern(8 << 20));  // far more than the socket buffers hold
+    const std::int32_t stuck = co_await s.flush(30ms);
+    if (stuck != -ETIMEDOUT) co_return "a waiting flush was not bounded: " + std::to_string(stuck);
+    co_return "ok";
+  };
+  EXPECT_EQ(rt.block_on(body(sv[0])), "ok");
+  ::close(sv[1]);
+}
+
 TEST_P(StreamLimitsTest, AFullBacklogPausesReceivingAndLosesNothing) {
   runtime rt(testing::engine_runtime(GetParam(), 1, 64, 4096));
   int sv[2];
