@@ -33,9 +33,23 @@ int open_listener(const listen_options& o) {
   } else {
     throw std::system_error(EINVAL, std::generic_category(), "listen address '" + o.host + "' is not an IP literal");
   }
+  const int one = 1;
+  if (o.reuseport && o.exclusive && o.port != 0) {
+    // A socket without SO_REUSEPORT cannot bind where any socket listens;
+    // SO_REUSEADDR keeps connections in TIME_WAIT from counting.
+    const int probe = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    ::setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const int r = ::bind(probe, reinterpret_cast<sockaddr*>(&ss), len);
+    const int e = errno;
+    ::close(probe);
+    if (r != 0) {
+      throw std::system_error(e, std::generic_category(),
+                              "bind " + o.host + ":" + std::to_string(o.port) + (e == EADDRINUSE ? " (in use)" : ""));
+    }
+  }
   const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (o.reuseport && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     const int e = errno;

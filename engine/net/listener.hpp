@@ -33,6 +33,12 @@ struct listen_options {
   std::uint16_t port = 0;        // 0 = any free port (see local_port)
   int backlog = 4096;
   bool reuseport = true;
+  // With reuseport, refuse a port another socket already listens on (even
+  // one with SO_REUSEPORT, which would otherwise silently share it): a
+  // second server started on a busy port fails instead of taking half the
+  // connections. Off to join a group on purpose (our own workers, an
+  // overlapping restart).
+  bool exclusive = false;
 };
 
 // Creates, binds and listens. Throws std::system_error.

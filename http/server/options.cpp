@@ -91,6 +91,8 @@ const std::vector<option_row>& table() {
       {"backend", "auto | uring | epoll", [](options& o, std::string_view v) { o.backend = parse_backend(v); }},
       {"backlog", "listen backlog",
        [](options& o, std::string_view v) { o.backlog = narrow<int>(parse_number(v, "backlog"), "backlog"); }},
+      {"share-port", "on: share a port other listeners hold (SO_REUSEPORT, overlapping restarts); off: fail",
+       [](options& o, std::string_view v) { o.share_port = parse_bool(v, "share-port"); }},
       {"nodelay", "TCP_NODELAY on|off", [](options& o, std::string_view v) { o.nodelay = parse_bool(v, "nodelay"); }},
       {"linger", "SO_LINGER seconds (-1 = off)",
        [](options& o, std::string_view v) {

@@ -35,6 +35,7 @@ struct options {
   std::uint32_t workers = 0;          // 0 = one per CPU
   engine::backend_choice backend = engine::backend_choice::from_env;  // RINGLANE_BACKEND
   int backlog = 4096;
+  bool share_port = false;            // join listeners already on the port (SO_REUSEPORT) instead of failing
   bool nodelay = true;                // TCP_NODELAY on accepted sockets
   int linger = -1;                    // SO_LINGER seconds; -1 = system default (off)
   std::uint32_t buffers = 1024;       // receive buffers per worker

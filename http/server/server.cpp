@@ -133,10 +133,12 @@ void server::start() {
   // Listeners first: a busy port fails here, before any thread starts.
   std::vector<int> fds;
   try {
-    engine::listen_options lo{.host = o.host, .port = o.port, .backlog = o.backlog, .reuseport = true};
+    engine::listen_options lo{
+        .host = o.host, .port = o.port, .backlog = o.backlog, .reuseport = true, .exclusive = !o.share_port};
     fds.push_back(engine::open_listener(lo));
     port_ = engine::local_port(fds[0]);
     lo.port = port_;
+    lo.exclusive = false;  // the other workers join this one's group
     for (std::uint32_t i = 1; i < workers; ++i) fds.push_back(engine::open_listener(lo));
   } catch (...) {
     for (int fd : fds) ::close(fd);

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -48,6 +49,26 @@ class EngineTest : public ::testing::TestWithParam<backend_choice> {
  protected:
   void SetUp() override { testing::require_backend(GetParam()); }
 };
+
+// SO_REUSEPORT lets any socket of the same user join a port; `exclusive`
+// makes a listener refuse a port that is already served, so a second
+// server fails to start instead of taking half the connections.
+TEST(Listener, AnExclusiveListenerRefusesABusyPortAndAJoiningOneShares) {
+  const int first = engine::open_listener({.host = "127.0.0.1", .port = 0});
+  const std::uint16_t port = engine::local_port(first);
+  try {
+    engine::open_listener({.host = "127.0.0.1", .port = port, .exclusive = true});
+    ADD_FAILURE() << "an exclusive listener took a busy port";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), EADDRINUSE) << e.what();
+  }
+  const int joined = engine::open_listener({.host = "127.0.0.1", .port = port});  // not exclusive: one group
+  ::close(joined);
+  ::close(first);
+  const int again = engine::open_listener({.host = "127.0.0.1", .port = port, .exclusive = true});  // free now
+  EXPECT_EQ(engine::local_port(again), port);
+  ::close(again);
+}
 
 TEST_P(EngineTest, AcceptsManyConnectionsAndEchoes) {
   runtime rt(testing::engine_runtime(GetParam()));

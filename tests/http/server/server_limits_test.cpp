@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <system_error>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -65,6 +66,21 @@ TEST_P(ServerLimitsTest, ASlowlorisDrippingBytesIsCutOffByTheHeaderTimeout) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 408);
   }
+}
+
+// A second server on a busy port fails to start (it would otherwise share
+// the port through SO_REUSEPORT and take part of the connections), unless
+// it asks to share it.
+TEST_P(ServerLimitsTest, ASecondServerOnTheSamePortFailsUnlessItShares) {
+  auto first = testing::start_test_server(opts());
+  http::options o = opts();
+  o.port = first->port();
+  http::server second(o);
+  EXPECT_THROW(second.start(), std::system_error);
+  o.share_port = true;
+  http::server sharing(o);
+  EXPECT_NO_THROW(sharing.start());
+  EXPECT_EQ(sharing.port(), first->port());
 }
 
 TEST_P(ServerLimitsTest, AnIdleKeepAliveConnectionIsClosedSilently) {
