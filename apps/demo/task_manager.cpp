@@ -1,5 +1,6 @@
 #include "apps/demo/task_manager.hpp"
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -19,7 +20,7 @@ namespace oneshot = ringlane::oneshot;
 struct start_msg {
   std::string name;
   std::uint64_t ms;
-  oneshot::sender<job_info> reply;
+  oneshot::sender<std::optional<job_info>> reply;  // nullopt: too many running
 };
 struct status_msg {
   std::uint64_t id;
@@ -61,11 +62,18 @@ task<void> run_job(std::uint64_t id, std::string name, std::uint64_t ms, mpsc::s
 // temporaries (e.g. in ?:) inside coroutine bodies.
 struct job_table {
   std::map<std::uint64_t, job_info> jobs;
+  std::deque<std::uint64_t> finished;  // ids in the order they finished
+  std::size_t running = 0;
   std::uint64_t next_id = 1;
 };
 
 void handle(job_table& t, message& m, const mpsc::sender<message>& self) {
   if (auto* s = std::get_if<start_msg>(&m)) {
+    if (t.running >= kMaxRunningJobs) {
+      (void)s->reply.send(std::nullopt);
+      return;
+    }
+    ++t.running;
     job_info info;
     info.id = t.next_id++;
     info.name = s->name.empty() ? "task-" + std::to_string(info.id) : s->name;
@@ -92,6 +100,12 @@ void handle(job_table& t, message& m, const mpsc::sender<message>& self) {
       it->second.status = p->failed ? job_status::failed : job_status::completed;
       it->second.completed_at = unix_seconds();
       it->second.result = std::move(p->result);
+      --t.running;
+      t.finished.push_back(p->id);
+      if (t.finished.size() > kMaxFinishedJobs) {
+        t.jobs.erase(t.finished.front());
+        t.finished.pop_front();
+      }
     }
   }
 }
@@ -142,12 +156,12 @@ const char* name_of(job_status s) noexcept {
   return "?";
 }
 
-task<std::optional<job_info>> start_job(std::string name, std::uint64_t ms) {
-  auto [tx, rx] = oneshot::channel<job_info>();
+task<std::optional<std::optional<job_info>>> start_job(std::string name, std::uint64_t ms) {
+  auto [tx, rx] = oneshot::channel<std::optional<job_info>>();
   message msg(start_msg{std::move(name), ms, std::move(tx)});
   const bool sent = co_await tell(msg);
   if (!sent) co_return std::nullopt;
-  std::optional<job_info> reply = co_await rx;
+  std::optional<std::optional<job_info>> reply = co_await rx;
   co_return reply;
 }
 

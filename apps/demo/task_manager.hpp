@@ -16,6 +16,7 @@
 // channels are thread-safe, so handlers on any worker may use it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,8 +40,15 @@ struct job_info {
   std::string result;                          // when done
 };
 
-// Each returns nullopt only if the actor cannot be reached (shutting down).
-ringlane::task<std::optional<job_info>> start_job(std::string name, std::uint64_t ms);
+// Bounds, so that no stream of requests grows the table without end: at
+// most this many jobs run at once (more are refused), and of the finished
+// ones the most recent this many are kept (older ones are forgotten).
+inline constexpr std::size_t kMaxRunningJobs = 1000;
+inline constexpr std::size_t kMaxFinishedJobs = 1000;
+
+// Outer nullopt: the actor cannot be reached (shutting down); inner
+// nullopt: kMaxRunningJobs are running already.
+ringlane::task<std::optional<std::optional<job_info>>> start_job(std::string name, std::uint64_t ms);
 // Outer nullopt: actor unreachable; inner nullopt: no such job.
 ringlane::task<std::optional<std::optional<job_info>>> job_status_of(std::uint64_t id);
 ringlane::task<std::optional<std::vector<job_info>>> list_jobs();

@@ -55,14 +55,20 @@ task<void> task_start(http::context& ctx) {
     json_error(ctx, 400, "query parameter 'name' must be 1..64 characters of [A-Za-z0-9_-]");
     co_return;
   }
-  const std::optional<job_info> job = co_await start_job(std::move(name), *ms);
+  const std::optional<std::optional<job_info>> job = co_await start_job(std::move(name), *ms);
   if (!job) {
     actor_unavailable(ctx);
     co_return;
   }
-  ctx.response().header("Location", "/tasks/" + std::to_string(job->id));
+  if (!*job) {
+    ctx.response().header("Retry-After", "1");
+    json_error(ctx, 503, "too many running tasks (" + std::to_string(kMaxRunningJobs) + "); try again later");
+    co_return;
+  }
+  const job_info& started = **job;
+  ctx.response().header("Location", "/tasks/" + std::to_string(started.id));
   http::json_writer w(json_body(ctx, 202));
-  write_job(w, *job);
+  write_job(w, started);
 }
 
 task<void> task_status(http::context& ctx) {

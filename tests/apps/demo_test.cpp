@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -411,6 +412,66 @@ TEST_P(DemoTest, TaskActorStartStatusList) {
   EXPECT_EQ(ids, (std::vector<std::uint64_t>{alpha, failing}));
 
   EXPECT_EQ(c.get("/tasks/999").status, 404);
+}
+
+// The job table is bounded: kMaxRunningJobs run at once (one more is a
+// 503 with Retry-After), and only the latest kMaxFinishedJobs finished ones
+// are kept -- no stream of POSTs grows the actor's memory without end.
+TEST_P(DemoTest, TaskActorRefusesJobsPastItsRunningCap) {
+  http_client c(port());
+  for (int i = 0; i < 1000; ++i) {
+    c.send_request("POST", "/tasks?ms=600000");  // pipelined: one write each, replies read below
+  }
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(c.read_response().status, 202) << "job " << i;
+  const http_response full = c.request("POST", "/tasks?ms=600000");
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.header("retry-after"), "1");
+  const http_response list = c.get("/tasks");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json_doc(list.body).root["count"].get_uint64().value(), 1000u);
+}
+
+TEST_P(DemoTest, TaskActorForgetsTheOldestFinishedJobs) {
+  http_client c(port());
+  for (int i = 0; i < 1000; ++i) c.send_request("POST", "/tasks?ms=10");
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(c.read_response().status, 202) << "job " << i;
+  // The listed ids, and how many of those jobs still run.
+  auto listed = [&c](std::size_t& running) {
+    json_doc j(c.get("/tasks").body);
+    std::vector<std::uint64_t> ids;
+    running = 0;
+    for (dom::element t : j.root["tasks"].get_array()) {
+      ids.push_back(t["id"].get_uint64().value());
+      running += str(t["status"]) == "running";
+    }
+    return ids;
+  };
+  std::size_t running = 1;
+  std::vector<std::uint64_t> before;
+  const auto deadline = steady::now() + 20s;
+  while (running > 0 && steady::now() < deadline) {
+    before = listed(running);
+    if (running > 0) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(running, 0u);
+  ASSERT_EQ(before.size(), 1000u);  // all finished, all kept
+  // One more finishes: the job that finished first is forgotten, the table
+  // stays at 1000.
+  const http_response more = c.request("POST", "/tasks?ms=10");
+  ASSERT_EQ(more.status, 202);
+  const std::uint64_t extra = json_doc(more.body).root["id"].get_uint64().value();
+  std::vector<std::uint64_t> after;
+  running = 1;
+  while (running > 0 && steady::now() < deadline) {
+    after = listed(running);
+    if (running > 0) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(running, 0u);
+  EXPECT_EQ(after.size(), 1000u);
+  EXPECT_NE(std::find(after.begin(), after.end(), extra), after.end());
+  std::size_t gone = 0;
+  for (std::uint64_t id : before) gone += std::find(after.begin(), after.end(), id) == after.end();
+  EXPECT_EQ(gone, 1u);
 }
 
 TEST_P(DemoTest, AsyncStreamDeliversEveryItemInOrder) {
