@@ -16,6 +16,7 @@
 //    ends the head or the trailers, and more than one SP between the parts of
 //    the request line: we check the offsets between the spans it reports.
 //  - with LENIENT_VERSION any digit.digit passes (finish_head decides).
+//  - it lets HTAB and FF into the request-target: on_url refuses them.
 //  - it skips the two bytes after a chunk's data without looking at them:
 //    on_chunk_complete checks that they were CRLF.
 //  - it refuses every method outside its fixed table, so a well-formed but
@@ -74,6 +75,12 @@ struct llhttp_glue {
     if (r.url_.len == 0) {
       if (begin != r.method_end_ + 1) return stop(r, 400, "malformed request line");
       r.url_.off = begin;
+    }
+    // The loose build lets HTAB and FF into a target; a peer that splits
+    // the request line on any whitespace would read another target there.
+    for (std::size_t i = 0; i < len; ++i) {
+      const auto c = static_cast<unsigned char>(at[i]);
+      if (c < 0x21 || c == 0x7F) return stop(r, 400, "control byte in the request-target");
     }
     r.url_.len += static_cast<std::uint32_t>(len);
     r.url_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
