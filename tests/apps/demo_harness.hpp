@@ -70,7 +70,10 @@ inline std::string run(const std::string& cmd, int& status) {
 class demo_process {
  public:
   explicit demo_process(const std::string& backend) : demo_process(app_binary("DEMO_BIN"), backend) {}
-  demo_process(const std::string& bin, const std::string& backend, const std::vector<std::string>& extra = {}) {
+  // sigint_ignored: the app starts with SIGINT ignored, as a shell starts
+  // a background job (`app &`).
+  demo_process(const std::string& bin, const std::string& backend, const std::vector<std::string>& extra = {},
+               bool sigint_ignored = false) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     std::vector<std::string> args = {bin, "--host", "127.0.0.1", "--port", "0", "--workers", "2", "--backend", backend};
@@ -81,7 +84,12 @@ class demo_process {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on fd 1
+    // An ignored disposition survives exec; ours is put back right after.
+    struct sigaction ignore {}, saved {};
+    ignore.sa_handler = SIG_IGN;
+    if (sigint_ignored) ::sigaction(SIGINT, &ignore, &saved);
     const int rc = posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ);
+    if (sigint_ignored) ::sigaction(SIGINT, &saved, nullptr);
     posix_spawn_file_actions_destroy(&fa);
     ::close(out[1]);
     out_ = out[0];

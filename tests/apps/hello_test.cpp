@@ -146,6 +146,21 @@ TEST_P(HelloTest, SigtermDuringLoadDrainsAndExitsZero) {
   server_.reset();  // already exited
 }
 
+// Started the way a shell starts a background job -- SIGINT ignored -- the
+// server still drains and exits 0 on SIGINT: it keeps the signal blocked
+// for sigwait, and a blocked signal is queued even when its disposition is
+// "ignore" (only an unblocked ignored one is discarded).
+TEST_P(HelloTest, SigintStopsAServerStartedWithSigintIgnored) {
+  server_.reset();
+  demo_process app(app_binary("HELLO_BIN"), GetParam(), {}, /*sigint_ignored=*/true);
+  http_client c(app.port());
+  EXPECT_EQ(c.request("GET", "/").status, 200);
+  app.signal(SIGINT);
+  const demo_process::exit_info e = app.terminate(15s, /*send_sigterm=*/false);
+  EXPECT_TRUE(e.exited) << "SIGINT was not seen";
+  EXPECT_EQ(e.code, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, HelloTest, ::testing::Values("uring", "epoll"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
