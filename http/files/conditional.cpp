@@ -33,10 +33,12 @@ std::string_view opaque(std::string_view tag) noexcept {
   return tag;
 }
 
-bool list_matches(std::string_view list, std::string_view etag) noexcept {
+// Does the ETag list (or "*") name `etag`? Weak comparison for
+// If-None-Match; strong for If-Match (8.8.3.2: a weak tag never matches).
+bool list_matches(std::string_view list, std::string_view etag, bool strong = false) noexcept {
   bool hit = false;
   ascii::for_each_list_item(list, [&](std::string_view tag) {
-    hit = tag == "*" || opaque(tag) == etag;
+    hit = tag == "*" || (strong ? tag == etag : opaque(tag) == etag);
     return !hit;
   });
   return hit;
@@ -110,6 +112,12 @@ std::optional<std::time_t> parse_http_date(std::string_view s) noexcept {
     return instant(year, month_of(s.substr(comma + 5, 3)), two_digits(s, comma + 2), time_of_day(s, comma + 12));
   }
   return std::nullopt;
+}
+
+bool precondition_failed(const request_head& req, std::string_view etag, std::time_t mtime) noexcept {
+  if (req.has_header("if-match")) return !list_matches(req.header("if-match"), etag, /*strong=*/true);
+  const std::optional<std::time_t> since = parse_http_date(req.header("if-unmodified-since"));
+  return since && mtime > *since;
 }
 
 bool not_modified(const request_head& req, std::string_view etag, std::time_t mtime) noexcept {

@@ -1,6 +1,6 @@
 // conditional.hpp -- validators and the preconditions that use them (RFC
-// 9110 8.8, 13): ETag and Last-Modified out, If-None-Match,
-// If-Modified-Since and If-Range in.
+// 9110 8.8, 13): ETag and Last-Modified out; If-Match, If-Unmodified-Since,
+// If-None-Match, If-Modified-Since and If-Range in.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,12 @@ std::string make_etag(std::time_t mtime, std::uint64_t size);
 // read is one we ignore: the client gets the full response). The weekday
 // is not checked against the date.
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
+
+// If-Match / If-Unmodified-Since (RFC 9110 13.1.1, 13.1.4), evaluated
+// first (13.2.2): true when the client's condition fails and 412 is the
+// answer. If-Match, when present, decides alone; its comparison is the
+// strong one ("*" matches any file).
+bool precondition_failed(const request_head& req, std::string_view etag, std::time_t mtime) noexcept;
 
 // If-None-Match / If-Modified-Since for GET and HEAD: true when the client's
 // copy is current and 304 is the answer. If-None-Match, when present,

@@ -155,6 +155,10 @@ task<void> serve(context& ctx, const config& cfg) {
   response& res = ctx.response();
   res.header("ETag", etag).header("Last-Modified", format_http_date(st.st_mtime)).header("Accept-Ranges", "bytes");
   if (!cfg.opts.cache_control.empty()) res.header("Cache-Control", cfg.opts.cache_control);
+  if (precondition_failed(ctx.request(), etag, st.st_mtime)) {
+    res.status(412).content_type("text/plain").body("Precondition Failed");
+    co_return;
+  }
   if (not_modified(ctx.request(), etag, st.st_mtime)) {
     res.status(304);
     co_return;

@@ -69,6 +69,27 @@ TEST(Conditional, IfModifiedSince) {
   EXPECT_FALSE(not_modified(parsed("").head(), kTag, kMtime));
 }
 
+TEST(Conditional, IfMatchIsStrongAndDecidesAlone) {
+  EXPECT_FALSE(precondition_failed(parsed("").head(), kTag, kMtime));
+  EXPECT_FALSE(precondition_failed(parsed("If-Match: \"2ebc98a1-64\"\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(precondition_failed(parsed("If-Match: \"x\", \"2ebc98a1-64\"\r\n").head(), kTag, kMtime));
+  EXPECT_FALSE(precondition_failed(parsed("If-Match: *\r\n").head(), kTag, kMtime));
+  EXPECT_TRUE(precondition_failed(parsed("If-Match: \"other\"\r\n").head(), kTag, kMtime));
+  EXPECT_TRUE(precondition_failed(parsed("If-Match: W/\"2ebc98a1-64\"\r\n").head(), kTag, kMtime));  // weak: no
+  // If-Match decides alone: a date that would pass does not rescue it.
+  EXPECT_TRUE(precondition_failed(
+      parsed("If-Match: \"other\"\r\nIf-Unmodified-Since: Mon, 07 Nov 1994 00:00:00 GMT\r\n").head(), kTag,
+      kMtime));
+}
+
+TEST(Conditional, IfUnmodifiedSince) {
+  EXPECT_FALSE(precondition_failed(parsed("If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").head(), kTag,
+                                   kMtime));
+  EXPECT_TRUE(precondition_failed(parsed("If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n").head(), kTag,
+                                  kMtime));
+  EXPECT_FALSE(precondition_failed(parsed("If-Unmodified-Since: garbage\r\n").head(), kTag, kMtime));  // ignored
+}
+
 TEST(Conditional, IfRange) {
   EXPECT_TRUE(range_still_valid(parsed("").head(), kTag, kMtime));
   EXPECT_TRUE(range_still_valid(parsed("If-Range: \"2ebc98a1-64\"\r\n").head(), kTag, kMtime));

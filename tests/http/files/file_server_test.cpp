@@ -145,6 +145,23 @@ TEST_P(FileServerTest, CurrentCopiesGet304) {
   EXPECT_EQ(changed->body, "<h1>home</h1>");
 }
 
+TEST_P(FileServerTest, FailedPreconditionsGet412AndTheConnectionGoesOn) {
+  http_conn c(srv_->port());
+  auto fresh = get(c, "/static/index.html");
+  ASSERT_TRUE(fresh);
+  const std::string etag = fresh->header("etag");
+  auto stale = get(c, "/static/index.html", "If-Match: \"not-it\"\r\n");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 412);
+  auto same = get(c, "/static/index.html", "If-Match: " + etag + "\r\n");
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 200);
+  EXPECT_EQ(same->body, "<h1>home</h1>");
+  auto old = get(c, "/static/index.html", "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->status, 412);
+}
+
 TEST_P(FileServerTest, RangesGet206Or416) {
   http_conn c(srv_->port());
   auto head = get(c, "/static/big.bin", "Range: bytes=0-9\r\n");
