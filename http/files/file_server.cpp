@@ -171,7 +171,8 @@ task<void> serve(context& ctx, const config& cfg) {
       case range_result::satisfiable:
         break;
       case range_result::unsatisfiable:
-        res.status(416).header("Content-Range", "bytes */" + std::to_string(size)).body("Range Not Satisfiable");
+        res.status(416).header("Content-Range", "bytes */" + std::to_string(size));
+        res.content_type("text/plain").body("Range Not Satisfiable");  // not the file's type
         co_return;
       case range_result::ignore:
         parts.clear();
