@@ -7,6 +7,7 @@
 #include <atomic>
 #include <system_error>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -81,6 +82,34 @@ TEST_P(ServerLimitsTest, ASecondServerOnTheSamePortFailsUnlessItShares) {
   http::server sharing(o);
   EXPECT_NO_THROW(sharing.start());
   EXPECT_EQ(sharing.port(), first->port());
+}
+
+// A client that stops reading a long response: the write timeout ends the
+// response (the handler is told the client is gone) and the connection
+// closes, unfinished -- the server does not wait for it forever. The
+// client's second of silence is the stall under test.
+TEST_P(ServerLimitsTest, AReaderThatStallsIsCutOffByTheWriteTimeout) {
+  http::options o = opts();
+  o.timeouts.write = 200ms;
+  auto srv = testing::start_test_server(o);
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /stream?n=2000000 HTTP/1.1\r\nHost: x\r\n\r\n"));  // ~36 MB of chunks
+  std::this_thread::sleep_for(1s);
+  http_conn other(srv->port());  // the worker kept serving meanwhile
+  testing::expect_status_then_served(other, "GET /n/5 HTTP/1.1\r\nHost: x\r\n\r\n", 200);
+  // Now read what was sent: it ends before the last chunk, then EOF.
+  std::string got;
+  char buf[1 << 16];
+  for (;;) {
+    pollfd p{c.fd(), POLLIN, 0};
+    ASSERT_GT(::poll(&p, 1, 10000), 0) << "no EOF within 10 s after " << got.size() << " bytes";
+    const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+    if (n <= 0) break;  // EOF (or a reset under unread bytes)
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_GT(got.size(), 0u);
+  EXPECT_LT(got.size(), 30u << 20) << "the whole response was sent: the stall was not cut off";
+  EXPECT_EQ(got.find("\r\n0\r\n\r\n"), std::string::npos);  // no last chunk
 }
 
 TEST_P(ServerLimitsTest, AnIdleKeepAliveConnectionIsClosedSilently) {
