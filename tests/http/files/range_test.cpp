@@ -29,7 +29,12 @@ std::string ranges(std::string_view h, std::uint64_t size, std::size_t max = 16)
   if (res == range_result::ignore) return "ignore";
   if (res == range_result::unsatisfiable) return "416";
   std::string out;
-  for (const byte_range& r : rs) out += (out.empty() ? "" : " ") + std::to_string(r.first) + "-" + std::to_string(r.last);
+  for (const byte_range& r : rs) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(r.first);
+    out += '-';
+    out += std::to_string(r.last);
+  }
   return out;
 }
 
