@@ -22,14 +22,16 @@ import time
 from pathlib import Path
 
 import chart
-import measure
+from procstat import group_pids, group_vm_hwm_kib
+from servers import Running, probe_http, server_argv, stop_server, wait_port
+from util import default_wrk_cpus, fmt_duration, free_port, parse_cpu_list, raise_nofile
 
 CLIENT = Path(__file__).resolve().parent / "idle_client.py"
 
 
 def group_rss_kib(pgid: int) -> int:
     total = 0
-    for pid in measure.group_pids(pgid):
+    for pid in group_pids(pgid):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -43,7 +45,7 @@ def group_rss_kib(pgid: int) -> int:
 
 def group_sockets(pgid: int) -> int:
     n = 0
-    for pid in measure.group_pids(pgid):
+    for pid in group_pids(pgid):
         try:
             for fd in os.listdir(f"/proc/{pid}/fd"):
                 try:
@@ -58,22 +60,22 @@ def group_sockets(pgid: int) -> int:
 
 def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: list) -> dict:
     rec: dict = {"server": name, "ok": False, "requested": a.idle_connections}
-    port = measure.free_port()
-    argv, env_extra = measure.server_argv(command, port)
+    port = free_port()
+    argv, env_extra = server_argv(command, port)
     full = ["taskset", "-c", a.server_cpu] + argv
     lp = logs / f"{name}.idle.log"
     with open(lp, "wb") as lf:
         proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=lf, stderr=lf,
                                 env={**os.environ, **env_extra}, start_new_session=True,
-                                preexec_fn=measure.raise_nofile)
+                                preexec_fn=raise_nofile)
     commands.append(f"[{name}] server: {shlex.join(full)}")
-    run = measure.Running(proc, port, full, shlex.join(full), lp)
+    run = Running(proc, port, full, shlex.join(full), lp)
     client = None
     try:
-        if not measure.wait_port(port, proc, a.startup_timeout):
+        if not wait_port(port, proc, a.startup_timeout):
             rec["error"] = "server did not answer"
             return rec
-        measure.probe_http(port)
+        probe_http(port)
         time.sleep(1.0)
         pgid = proc.pid
         rec["rss_before_kib"] = group_rss_kib(pgid)
@@ -82,7 +84,7 @@ def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: 
                  "--count", str(a.idle_connections), "--deadline", str(a.idle_timeout)]
         commands.append(f"[{name}] client: {shlex.join(cargv)}")
         client = subprocess.Popen(cargv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                  preexec_fn=measure.raise_nofile)
+                                  preexec_fn=raise_nofile)
         line = client.stdout.readline()        # the client's own deadline bounds this
         if not line:
             rec["error"] = f"client exited {client.wait()} without a report"
@@ -90,7 +92,7 @@ def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: 
         rec.update(json.loads(line))
         time.sleep(1.0)
         rec["rss_after_kib"] = group_rss_kib(pgid)
-        rec["peak_rss_kib"] = measure.group_vm_hwm_kib(pgid)
+        rec["peak_rss_kib"] = group_vm_hwm_kib(pgid)
         rec["server_sockets"] = group_sockets(pgid) - socks0
         rec["server_alive"] = proc.poll() is None
         client.stdin.write("check\n")
@@ -110,7 +112,7 @@ def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: 
             except (OSError, subprocess.TimeoutExpired):
                 client.kill()
                 client.wait()
-        rec["stopped_by"] = measure.stop_server(run)
+        rec["stopped_by"] = stop_server(run)
 
 
 def fmt(v, spec):
@@ -122,12 +124,12 @@ def run(a, out: Path, servers, peers, notes, cmdline: str, machine: list[str], l
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     a.startup_timeout = 5
-    wrk_cpu = a.wrk_cpu or measure.default_wrk_cpus(measure.parse_cpu_list(a.server_cpu))
+    wrk_cpu = a.wrk_cpu or default_wrk_cpus(parse_cpu_list(a.server_cpu))
     commands: list[str] = []
     recs = []
     t0 = time.monotonic()
     for i, (name, cmd) in enumerate(servers, 1):
-        left = "" if i == 1 else f" ~{measure.fmt_duration((time.monotonic() - t0) / (i - 1) * (len(servers) - i + 1))} left"
+        left = "" if i == 1 else f" ~{fmt_duration((time.monotonic() - t0) / (i - 1) * (len(servers) - i + 1))} left"
         log(f"idle {i}/{len(servers)}: {name}, {a.idle_connections:,} connections ...{left}")
         r = measure_one(a, name, cmd, logs, wrk_cpu, commands)
         recs.append(r)

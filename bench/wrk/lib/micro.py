@@ -15,7 +15,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-import measure
+from util import REPO
 
 SUITES = ["runtime_bench", "http_bench", "wake_bench"]
 SKIP_COUNTERS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
@@ -51,12 +51,12 @@ def run(a, build_ringlane, machine: list[str], log) -> int:
     if not a.no_build:
         build_ringlane(a, [f"bench/{s}" for s in SUITES])
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(a.out) if a.out else measure.REPO / "bench" / "results" / f"{stamp}-micro"
+    out = Path(a.out) if a.out else REPO / "bench" / "results" / f"{stamp}-micro"
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, list[dict]] = {}
     commands = []
     for suite in SUITES:
-        exe = measure.REPO / "build" / "release" / "bench" / suite
+        exe = REPO / "build" / "release" / "bench" / suite
         if not exe.exists():
             log(f"skip: {suite}: {exe} not built (libbenchmark-dev missing? see scripts/setup)")
             continue
@@ -68,7 +68,7 @@ def run(a, build_ringlane, machine: list[str], log) -> int:
             argv.append(f"--benchmark_filter={a.micro_filter}")
         commands.append(shlex.join(argv))
         log(f"== {suite} ==\n{shlex.join(argv)}")
-        rc = subprocess.run(argv, cwd=measure.REPO, check=False).returncode
+        rc = subprocess.run(argv, cwd=REPO, check=False).returncode
         if rc != 0 or not js.exists():
             log(f"{suite} exited {rc}")
             continue

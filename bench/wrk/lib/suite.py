@@ -23,11 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chart    # noqa: E402
-import measure  # noqa: E402
 import peers as peerlib  # noqa: E402
-from cli import parse_args, SCENARIOS  # noqa: E402
+from cli import parse_args  # noqa: E402
+from report import PAGE_NOTE, markdown_table  # noqa: E402
+from servers import Running, probe_http, server_argv, stop_server, wait_port  # noqa: E402
+from util import HERE, REPO, fmt_duration, free_port, run_text  # noqa: E402
 
-REPO = measure.REPO
+MEASURE_PY = HERE / "measure.py"    # the wrk harness, run as a child process
 RELEASE = REPO / "build" / "release"
 REFS = "nginx,limit"
 
@@ -67,9 +69,9 @@ def machine_lines() -> list[str]:
     return [f"date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
             f"nproc: {os.cpu_count()}", f"cpu: {grab('/proc/cpuinfo', 'model name')}",
             f"memory: {grab('/proc/meminfo', 'MemTotal')}",
-            f"kernel: {measure.run_text(['uname', '-a'])}",
-            f"gcc: {(measure.run_text(['gcc', '--version']).splitlines() or ['?'])[0]}",
-            f"git: {measure.run_text(['git', '-C', str(REPO), 'describe', '--always', '--dirty'])}",
+            f"kernel: {run_text(['uname', '-a'])}",
+            f"gcc: {(run_text(['gcc', '--version']).splitlines() or ['?'])[0]}",
+            f"git: {run_text(['git', '-C', str(REPO), 'describe', '--always', '--dirty'])}",
             f"RLIMIT_NOFILE: soft {soft}, hard {hard}"]
 
 
@@ -87,7 +89,7 @@ def cpu_model() -> str:
 
 def measure_argv(a: argparse.Namespace, out: Path, servers: list[tuple[str, str]],
                  connections: int, extra: list[str]) -> list[str]:
-    argv = [sys.executable, str(Path(measure.__file__)), "--out", str(out),
+    argv = [sys.executable, str(MEASURE_PY), "--out", str(out),
             "--duration", str(a.duration), "--rounds", str(a.rounds), "--warmup", str(a.warmup),
             "--connections", str(connections), "--threads", str(a.threads),
             "--timeout", str(a.timeout), "--server-cpu", a.server_cpu,
@@ -118,7 +120,7 @@ def run_measure(a, out: Path, servers, connections: int, extra: list[str]) -> di
 
 
 def table(res: dict) -> str:
-    return measure.markdown_table(res["medians"], res["refs"])
+    return markdown_table(res["medians"], res["refs"])
 
 
 def panels(parts: list[tuple[str, dict]]) -> list[chart.Panel]:
@@ -175,25 +177,25 @@ def json_capable(peers: list[peerlib.Peer], log_dir: Path) -> tuple[list, list[s
     JSON object that has "message"."""
     ok, na = [], []
     for p in peers:
-        port = measure.free_port()
-        argv, env_extra = measure.server_argv(p.command(), port)
+        port = free_port()
+        argv, env_extra = server_argv(p.command(), port)
         lp = log_dir / f"{p.name}.json-probe.log"
         log_dir.mkdir(parents=True, exist_ok=True)
         with open(lp, "wb") as lf:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=lf, stderr=lf,
                                     env={**os.environ, **env_extra}, start_new_session=True)
-        run = measure.Running(proc, port, argv, shlex.join(argv), lp)
+        run = Running(proc, port, argv, shlex.join(argv), lp)
         try:
-            if not measure.wait_port(port, proc, 10):
+            if not wait_port(port, proc, 10):
                 na.append(f"{p.name} (did not start)")
                 continue
-            status, body = measure.probe_http(port, "/json")
+            status, body = probe_http(port, "/json")
             if status.startswith("HTTP/1.1 200") and '"message"' in body:
                 ok.append(p)
             else:
                 na.append(f"{p.name} (GET /json -> {status!r})")
         finally:
-            measure.stop_server(run)
+            stop_server(run)
     return ok, na
 
 
@@ -215,7 +217,7 @@ def finish(a, out: Path, parts, peers, notes: list[str], started: float, cmdline
             lines = (Path(res["config"]["out"]) / "results.csv").read_text().splitlines()
             header = header or "connections," + lines[0]
             rows_csv += [f"{res['config']['connections']},{ln}" for ln in lines[1:]]
-        md.append(f"> {measure.PAGE_NOTE}")
+        md.append(f"> {PAGE_NOTE}")
         (out / "results.md").write_text("\n".join(md + extra_md) + "\n")
         (out / "results.csv").write_text("\n".join([header] + rows_csv) + "\n")
         (out / "results.json").write_text(json.dumps(
@@ -247,9 +249,9 @@ def finish(a, out: Path, parts, peers, notes: list[str], started: float, cmdline
             log(f"  {ln}")
     for n in notes:
         log(f"  note: {n}")
-    log(measure.PAGE_NOTE)
+    log(PAGE_NOTE)
     log(f"results: {out}/ (results.md, results.csv, results.json, env.txt"
-        f"{', chart.png' if (out / 'chart.png').exists() else ''}) in {measure.fmt_duration(time.monotonic() - started)}")
+        f"{', chart.png' if (out / 'chart.png').exists() else ''}) in {fmt_duration(time.monotonic() - started)}")
 
 
 def main(argv: list[str]) -> int:
