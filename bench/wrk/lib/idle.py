@@ -22,25 +22,11 @@ import time
 from pathlib import Path
 
 import chart
-from procstat import group_pids, group_vm_hwm_kib
+from procstat import group_pids, group_status_kib, group_vm_hwm_kib
 from servers import Running, probe_http, server_argv, stop_server, wait_port
 from util import default_wrk_cpus, fmt_duration, free_port, parse_cpu_list, raise_nofile
 
 CLIENT = Path(__file__).resolve().parent / "idle_client.py"
-
-
-def group_rss_kib(pgid: int) -> int:
-    total = 0
-    for pid in group_pids(pgid):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-        except OSError:
-            pass
-    return total
 
 
 def group_sockets(pgid: int) -> int:
@@ -78,7 +64,7 @@ def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: 
         probe_http(port)
         time.sleep(1.0)
         pgid = proc.pid
-        rec["rss_before_kib"] = group_rss_kib(pgid)
+        rec["rss_before_kib"] = group_status_kib(pgid, "VmRSS")
         socks0 = group_sockets(pgid)
         cargv = ["taskset", "-c", wrk_cpu, sys.executable, str(CLIENT), "--port", str(port),
                  "--count", str(a.idle_connections), "--deadline", str(a.idle_timeout)]
@@ -91,7 +77,7 @@ def measure_one(a, name: str, command: str, logs: Path, wrk_cpu: str, commands: 
             return rec
         rec.update(json.loads(line))
         time.sleep(1.0)
-        rec["rss_after_kib"] = group_rss_kib(pgid)
+        rec["rss_after_kib"] = group_status_kib(pgid, "VmRSS")
         rec["peak_rss_kib"] = group_vm_hwm_kib(pgid)
         rec["server_sockets"] = group_sockets(pgid) - socks0
         rec["server_alive"] = proc.poll() is None

@@ -35,7 +35,9 @@ def fmt_ns(ns: float | None) -> str:
 
 
 def medians(path: Path) -> list[dict]:
-    data = json.loads(path.read_text())
+    # A filter that matches nothing in a suite leaves its JSON file empty.
+    text = path.read_text()
+    data = json.loads(text) if text.strip() else {}
     out = []
     for b in data.get("benchmarks", []):
         if b.get("aggregate_name") != "median":

@@ -49,19 +49,25 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / CLK_TCK
 
 
-def group_vm_hwm_kib(pgid: int) -> int:
-    """Sum of VmHWM (peak RSS) over the processes of the group, in KiB."""
+def group_status_kib(pgid: int, field: str) -> int:
+    """Sum of one /proc/PID/status size field (VmHWM, VmRSS, ...) over the
+    processes of the group, in KiB."""
     total = 0
     for pid in group_pids(pgid):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmHWM:"):
+                    if line.startswith(field + ":"):
                         total += int(line.split()[1])
                         break
         except OSError:
             pass
     return total
+
+
+def group_vm_hwm_kib(pgid: int) -> int:
+    """Peak RSS of the group (sum of VmHWM), in KiB."""
+    return group_status_kib(pgid, "VmHWM")
 
 
 def read_cpu_ticks() -> dict[int, dict[str, int]]:
