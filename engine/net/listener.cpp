@@ -164,6 +164,7 @@ task<accepted> listener::accept() {
       // -ECANCELED completion is consumed below like any other).
       ++backoffs_;
       if (op_->armed) io_->cancel(*op_);
+      if (on_exhausted_) on_exhausted_();
       co_await sleep(backoff);
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1000ms);
       continue;

@@ -13,14 +13,19 @@
 // accept() loses nothing. When the multishot accept terminates (an error,
 // or the kernel dropped it) accept() re-arms it. EMFILE/ENFILE (out of
 // descriptors) backs off -- 10 ms, doubling to 1 s -- instead of spinning,
-// and recovers by itself once descriptors are freed.
+// and recovers by itself once descriptors are freed. Before each pause it
+// calls the on_exhausted hook, if set: the owner's chance to free some (the
+// HTTP server closes its longest-idle keep-alive connections, as nginx
+// does), so that the waiting connections get in after the first pause.
 //
 // Owner worker only.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "engine/io/io_context.hpp"
 #include "engine/ops/accept.hpp"
@@ -59,6 +64,10 @@ class listener {
   // transient errors are retried inside).
   task<accepted> accept();
 
+  // Called on this worker when accept() runs out of descriptors or memory,
+  // before it pauses (see above).
+  void on_exhausted(std::function<void()> hook) { on_exhausted_ = std::move(hook); }
+
   int fd() const noexcept { return fd_; }
   std::uint64_t accepted_count() const noexcept { return accepted_; }
   std::uint64_t backoffs() const noexcept { return backoffs_; }
@@ -73,6 +82,7 @@ class listener {
   accept_op* op_ = nullptr;  // armed multishot accept, or null
   std::uint64_t accepted_ = 0;
   std::uint64_t backoffs_ = 0;
+  std::function<void()> on_exhausted_;
 };
 
 }  // namespace ringlane::engine

@@ -125,6 +125,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
         s.set_deadline(head_deadline);
       }
       link.idle = between;
+      if (between) link.idle_since = ++slot.idle_clock;
       chunk = co_await s.read();
       link.idle = false;
       if (chunk.res == -ETIMEDOUT) {

@@ -3,7 +3,8 @@
 //   server ──owns──> core: options, router + routes, global middleware,
 //                          draining flag, one slot per worker
 //   slot (per worker, touched only by that worker): the live connections,
-//        so that a drain can find the idle ones and close them.
+//        so that a drain can find the idle ones and close them, and so
+//        can reclaim_idle() when the worker runs out of room.
 #pragma once
 
 #include <atomic>
@@ -33,12 +34,16 @@ struct conn_link {
   conn_link* next = this;
   engine::stream* stream = nullptr;
   bool idle = true;  // waiting between requests: a drain may close it now
+  std::uint64_t idle_since = 0;  // worker_slot::idle_clock when it last became idle
 };
 
 struct worker_slot {
   conn_link live;            // sentinel of the list of live connections
   std::size_t count = 0;
   std::uint64_t accepted = 0, rejected = 0, requests = 0;
+  std::uint64_t idle_clock = 0;  // ticks once per connection going idle: orders them
+  std::uint64_t reclaimed = 0;   // idle connections closed to make room
+  std::size_t admit_credit = 0;  // reclaimed, not yet closed: new ones admitted over the limit
 
   void add(conn_link& c) noexcept {
     c.next = &live;
@@ -54,6 +59,14 @@ struct worker_slot {
     --count;
   }
 };
+
+// When a worker is full (max_connections, or out of descriptors): close
+// the connections that have been idle longest -- an eighth of the idle
+// ones, 1 to 32, as nginx's ngx_drain_connections -- and return how many.
+// They close within a wheel tick; a request that arrives meanwhile is still
+// served. Waiting between requests is all a client loses: a server may
+// close an idle connection at any time (RFC 9112 9.5).
+std::size_t reclaim_idle(worker_slot& slot);
 
 struct core {
   options opts;

@@ -23,14 +23,27 @@ using namespace std::chrono_literals;
 
 task<void> accept_loop(int listen_fd, detail::core& c, detail::worker_slot& slot) {
   engine::listener l(listen_fd);
+  // Out of descriptors: free some for the connections waiting in the backlog.
+  l.on_exhausted([&slot] { detail::reclaim_idle(slot); });
   for (;;) {
     engine::accepted a = co_await l.accept();
     if (a.fd < 0) continue;
-    if (slot.count >= c.max_per_worker || c.draining.load(std::memory_order_relaxed)) {
-      ++slot.rejected;  // over the connection limit: close at once (nginx does the same)
+    if (c.draining.load(std::memory_order_relaxed)) {
       ::close(a.fd);
       continue;
     }
+    // Full: admit it on the room of an idle connection closed for it (one
+    // per reclaimed connection), or close it at once if every connection is
+    // busy (nginx does the same). Credit is void once there is room again.
+    const bool full = slot.count >= c.max_per_worker;
+    if (!full) slot.admit_credit = 0;
+    if (full && slot.admit_credit == 0) slot.admit_credit = detail::reclaim_idle(slot);
+    if (full && slot.admit_credit == 0) {
+      ++slot.rejected;
+      ::close(a.fd);
+      continue;
+    }
+    if (full) --slot.admit_credit;
     ++slot.accepted;
     spawn_pinned(detail::serve_connection(a.fd, a.peer, c, slot)).detach();
   }

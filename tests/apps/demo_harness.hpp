@@ -72,11 +72,15 @@ class demo_process {
   explicit demo_process(const std::string& backend) : demo_process(app_binary("DEMO_BIN"), backend) {}
   // sigint_ignored: the app starts with SIGINT ignored, as a shell starts
   // a background job (`app &`).
+  // launcher: a command that execs the app, e.g. {"prlimit", "--nofile=64:64", "--"}.
   demo_process(const std::string& bin, const std::string& backend, const std::vector<std::string>& extra = {},
-               bool sigint_ignored = false) {
+               bool sigint_ignored = false, const std::vector<std::string>& launcher = {}) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<std::string> args = {bin, "--host", "127.0.0.1", "--port", "0", "--workers", "2", "--backend", backend};
+    std::vector<std::string> args = launcher;
+    for (std::string a : {bin, std::string("--host"), std::string("127.0.0.1"), std::string("--port"), std::string("0"),
+                          std::string("--workers"), std::string("2"), std::string("--backend"), backend})
+      args.push_back(std::move(a));
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -88,14 +92,14 @@ class demo_process {
     struct sigaction ignore {}, saved {};
     ignore.sa_handler = SIG_IGN;
     if (sigint_ignored) ::sigaction(SIGINT, &ignore, &saved);
-    const int rc = posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid_, args[0].c_str(), &fa, nullptr, argv.data(), environ);
     if (sigint_ignored) ::sigaction(SIGINT, &saved, nullptr);
     posix_spawn_file_actions_destroy(&fa);
     ::close(out[1]);
     out_ = out[0];
     if (rc != 0) {
       ::close(out_);
-      throw std::runtime_error("posix_spawn " + bin + ": " + std::strerror(rc));
+      throw std::runtime_error("posix_spawn " + args[0] + ": " + std::strerror(rc));
     }
     port_ = read_port(10s);
   }

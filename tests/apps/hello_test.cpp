@@ -3,12 +3,14 @@
 // 16 pipelined requests in one write, a byte-by-byte request, load during
 // the graceful drain).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "tests/apps/demo_harness.hpp"
 
@@ -158,6 +160,34 @@ TEST_P(HelloTest, SigintStopsAServerStartedWithSigintIgnored) {
   app.signal(SIGINT);
   const demo_process::exit_info e = app.terminate(15s, /*send_sigterm=*/false);
   EXPECT_TRUE(e.exited) << "SIGINT was not seen";
+  EXPECT_EQ(e.code, 0);
+}
+
+// A client that fills the server's descriptor table with idle connections
+// must not lock everyone else out until the idle timeout (75 s): out of
+// descriptors, the server closes the connections idle longest, and the
+// ones waiting in the backlog get in (nginx reuses idle keep-alive
+// connections the same way). The app runs under a 64-descriptor limit;
+// 200 connections, each served in turn, are far more than fit.
+TEST_P(HelloTest, OutOfDescriptorsTheConnectionsIdleLongestMakeRoom) {
+  if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit (util-linux)";
+  server_.reset();
+  demo_process app(app_binary("HELLO_BIN"), GetParam(), {}, false, {"/usr/bin/prlimit", "--nofile=64:64", "--"});
+  std::vector<std::unique_ptr<http_client>> conns;
+  for (int i = 0; i < 200; ++i) {
+    conns.push_back(std::make_unique<http_client>(app.port(), 10s));
+    int status = 0;
+    try {
+      status = conns.back()->get("/").status;
+    } catch (const std::exception& e) {
+      FAIL() << "connection " << i << " was not served: " << e.what();
+    }
+    ASSERT_EQ(status, 200) << "connection " << i;
+  }
+  EXPECT_TRUE(conns.front()->closed_by_peer(10s));  // the first one was idle longest
+  EXPECT_EQ(conns.back()->get("/").status, 200);    // the newest one is still open
+  const demo_process::exit_info e = app.terminate(15s);
+  EXPECT_TRUE(e.exited);
   EXPECT_EQ(e.code, 0);
 }
 

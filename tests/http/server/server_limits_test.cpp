@@ -1,6 +1,7 @@
 // The server under pressure, on both backends: slowloris and idle
-// timeouts, a handler deadline, the connection limit, 2,000 idle
-// keep-alive connections, and a graceful drain while clients are busy.
+// timeouts, a handler deadline, 2,000 idle keep-alive connections, and a
+// graceful drain while clients are busy. The connection limit is in
+// reclaim_test.cpp.
 #include <poll.h>
 #include <sys/resource.h>
 
@@ -135,21 +136,6 @@ TEST_P(ServerLimitsTest, AHandlerPastItsDeadlineGets503) {
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status, 200);
   EXPECT_EQ(r2->body, "slow");
-}
-
-TEST_P(ServerLimitsTest, ConnectionsOverTheLimitAreClosedAtAccept) {
-  http::options o = opts();
-  o.max_connections = 2;
-  auto srv = testing::start_test_server(o);
-  http_conn a(srv->port()), b(srv->port());
-  for (http_conn* c : {&a, &b}) {
-    ASSERT_TRUE(c->send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    ASSERT_TRUE(c->read_reply());
-  }
-  http_conn third(srv->port());
-  ASSERT_TRUE(third.ok());  // the kernel completes the handshake ...
-  third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_FALSE(third.read_reply());  // ... and we close it unanswered
 }
 
 TEST_P(ServerLimitsTest, TwoThousandIdleConnectionsAreAllStillServed) {
