@@ -11,6 +11,8 @@
 //                            (the article's 1 KB-per-task experiment) the frame
 //                            of a task that keeps 1 KB of state across a sleep
 //   workers                  the scheduler's per-worker counters
+//   connections              the server's: open, accepted, rejected at the
+//                            limit, reclaimed (idle, to make room), requests
 //
 // Every number is measured on the worker that runs the request; nothing is
 // hard-coded.
@@ -175,6 +177,14 @@ task<void> runtime_metrics(http::context& ctx) {
     w.key("live_tasks").value(st.live_tasks).key("workers").begin_array();
     for (std::size_t i = 0; i < st.workers.size(); ++i) write_worker(w, i, st.workers[i]);
     w.end_array();
+    const http::server_stats conns = s->stats();
+    w.key("connections").begin_object()
+        .key("open").value(conns.open)
+        .key("accepted").value(conns.accepted)
+        .key("rejected").value(conns.rejected)
+        .key("reclaimed").value(conns.reclaimed)
+        .key("requests").value(conns.requests)
+        .end_object();
   }
   w.key("recommendations").value("Use async for I/O-bound operations, avoid for CPU-bound tasks").end_object();
 }

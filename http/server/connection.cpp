@@ -156,7 +156,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
           // the connection closes (its framing needs the body not sent).
           ctx.begin(parser.head(), parser.body());
           if (const routed r = route_request(ctx, c); !r.route && c.global.empty()) {
-            ++slot.requests;
+            slot.requests.add();
             ctx.close_after();
             co_await dispatch(ctx, c, r);
             finish_response(ctx, c);
@@ -186,7 +186,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
       chunk.buffer.reset();
     }
     ++served;
-    ++slot.requests;
+    slot.requests.add();
     ctx.begin(parser.head(), parser.body());
     const bool last = o.keepalive_requests != 0 && served >= o.keepalive_requests;
     if (last) ctx.close_after();

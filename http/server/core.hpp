@@ -16,6 +16,7 @@
 #include "http/router/router.hpp"
 #include "http/server/handler.hpp"
 #include "http/server/options.hpp"
+#include "runtime/sched/stats.hpp"
 
 namespace ringlane::engine {
 class stream;
@@ -37,26 +38,29 @@ struct conn_link {
   std::uint64_t idle_since = 0;  // worker_slot::idle_clock when it last became idle
 };
 
+// Written by its worker only; the counters are read by server::stats()
+// from any thread.
 struct worker_slot {
-  conn_link live;            // sentinel of the list of live connections
-  std::size_t count = 0;
-  std::uint64_t accepted = 0, rejected = 0, requests = 0;
+  using counter = ringlane::detail::single_writer_counter<std::uint64_t>;
+  conn_link live;                // sentinel of the list of live connections
+  counter open;                  // connections in `live`
+  counter accepted, rejected, reclaimed, requests;  // see server_stats
   std::uint64_t idle_clock = 0;  // ticks once per connection going idle: orders them
-  std::uint64_t reclaimed = 0;   // idle connections closed to make room
   std::size_t admit_credit = 0;  // reclaimed, not yet closed: new ones admitted over the limit
 
+  std::size_t count() const noexcept { return open.get(); }
   void add(conn_link& c) noexcept {
     c.next = &live;
     c.prev = live.prev;
     live.prev->next = &c;
     live.prev = &c;
-    ++count;
+    open.add();
   }
   void remove(conn_link& c) noexcept {
     c.prev->next = c.next;
     c.next->prev = c.prev;
     c.prev = c.next = &c;
-    --count;
+    open.sub();
   }
 };
 

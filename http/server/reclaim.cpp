@@ -34,7 +34,7 @@ std::size_t reclaim_idle(worker_slot& slot) {
     idle[i]->idle = false;  // picked: not again, and not by a drain
     idle[i]->stream->set_timeout(std::chrono::milliseconds{0});
   }
-  slot.reclaimed += n;
+  slot.reclaimed.add(n);
   return n;
 }
 

@@ -35,16 +35,16 @@ task<void> accept_loop(int listen_fd, detail::core& c, detail::worker_slot& slot
     // Full: admit it on the room of an idle connection closed for it (one
     // per reclaimed connection), or close it at once if every connection is
     // busy (nginx does the same). Credit is void once there is room again.
-    const bool full = slot.count >= c.max_per_worker;
+    const bool full = slot.count() >= c.max_per_worker;
     if (!full) slot.admit_credit = 0;
     if (full && slot.admit_credit == 0) slot.admit_credit = detail::reclaim_idle(slot);
     if (full && slot.admit_credit == 0) {
-      ++slot.rejected;
+      slot.rejected.add();
       ::close(a.fd);
       continue;
     }
     if (full) --slot.admit_credit;
-    ++slot.accepted;
+    slot.accepted.add();
     spawn_pinned(detail::serve_connection(a.fd, a.peer, c, slot)).detach();
   }
 }
@@ -54,8 +54,8 @@ task<std::size_t> drain_worker(detail::worker_slot& slot, clock_source::time_poi
   for (detail::conn_link* l = slot.live.next; l != &slot.live; l = l->next) {
     if (l->idle) l->stream->set_timeout(0ms);  // wakes its read; it sees `draining` and closes
   }
-  while (slot.count > 0 && now() < deadline) co_await sleep(5ms);
-  co_return slot.count;
+  while (slot.count() > 0 && now() < deadline) co_await sleep(5ms);
+  co_return slot.count();
 }
 
 task<void> join_all(std::vector<join_handle<void>>& handles) {
@@ -181,6 +181,18 @@ void server::stop() {
   const std::size_t left = rt_->block_on(drain_all(*rt_, c, c.opts.timeouts.drain));
   if (left > 0 && c.opts.log) std::fprintf(stderr, "ringlane: drain deadline passed, closing %zu connections\n", left);
   rt_.reset();  // cancels whatever is left, closes every socket
+}
+
+server_stats server::stats() const noexcept {
+  server_stats st;
+  for (const detail::worker_slot& w : core_->slots) {
+    st.open += w.open.get();
+    st.accepted += w.accepted.get();
+    st.rejected += w.rejected.get();
+    st.reclaimed += w.reclaimed.get();
+    st.requests += w.requests.get();
+  }
+  return st;
 }
 
 int server::run() {

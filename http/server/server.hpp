@@ -33,6 +33,16 @@
 
 namespace ringlane::http {
 
+// Connection counters summed over the workers: a snapshot (each worker
+// counts its own; the sum is not taken atomically).
+struct server_stats {
+  std::uint64_t open = 0;       // connections open now
+  std::uint64_t accepted = 0;   // connections taken in since start
+  std::uint64_t rejected = 0;   // closed at accept: the worker was full of busy connections
+  std::uint64_t reclaimed = 0;  // idle connections closed to make room (limit or descriptors)
+  std::uint64_t requests = 0;   // requests dispatched
+};
+
 class server {
  public:
   explicit server(options o = {});
@@ -66,6 +76,8 @@ class server {
   int run();
 
   const options& config() const noexcept { return core_->opts; }
+  // Any thread, once started.
+  server_stats stats() const noexcept;
   ringlane::runtime& runtime() noexcept { return *rt_; }
 
  private:

@@ -29,14 +29,20 @@ struct worker_stats {
 
 namespace detail {
 
+// A counter with one writing thread and any number of readers: a relaxed
+// load and store (a plain add on x86), never a locked read-modify-write.
+template <class T>
+struct single_writer_counter {
+  std::atomic<T> v{0};
+  void add(T n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void sub(T n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+  T get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
 // The live counters inside a worker.
 struct worker_counters {
   template <class T>
-  struct counter {
-    std::atomic<T> v{0};
-    void add(T n = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    T get() const noexcept { return v.load(std::memory_order_relaxed); }
-  };
+  using counter = single_writer_counter<T>;
   counter<std::uint64_t> polls, lifo_hits, local_pops, inbox_tasks, global_pops, steals, stolen_tasks, overflows,
       parks, notifies, timers_fired, spawned, finished;
 

@@ -353,6 +353,11 @@ TEST_P(DemoTest, RuntimeMetricsAreMeasured) {
   std::uint64_t spawned = 0;
   for (dom::element w : workers) spawned += w["spawned"].get_uint64().value();
   EXPECT_GE(spawned, 10'000u + 1'000u + 1u);
+  dom::element conns = j.root["connections"];
+  EXPECT_GE(conns["open"].get_uint64().value(), 1u);  // this request's
+  EXPECT_GE(conns["accepted"].get_uint64().value(), conns["open"].get_uint64().value());
+  EXPECT_GE(conns["requests"].get_uint64().value(), 1u);
+  EXPECT_EQ(conns["rejected"].get_uint64().value(), 0u);
 }
 
 TEST_P(DemoTest, UserLookupsRunConcurrently) {

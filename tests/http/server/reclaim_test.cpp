@@ -1,7 +1,7 @@
 // http/server/reclaim.cpp, end to end on both backends: a worker at its
 // connection limit closes the connection that has been idle longest to
 // admit a new one, never a busy one, and closes the newcomer at once when
-// every connection is busy.
+// every connection is busy; server::stats() counts both.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -79,6 +79,12 @@ TEST_P(ReclaimTest, AtTheLimitTheConnectionIdleLongestMakesRoom) {
   EXPECT_TRUE(served(d));           // admitted, not closed at accept ...
   EXPECT_TRUE(b.closed_by_peer());  // ... on b's room; b is closed without a word
   for (http_conn* x : {&a, &c, &d}) EXPECT_TRUE(served(*x));
+  const http::server_stats st = srv->stats();
+  EXPECT_EQ(st.accepted, 4u);
+  EXPECT_EQ(st.reclaimed, 1u);
+  EXPECT_EQ(st.rejected, 0u);
+  EXPECT_EQ(st.open, 3u);
+  EXPECT_EQ(st.requests, 8u);
 }
 
 TEST_P(ReclaimTest, ABusyConnectionIsNeverReclaimed) {
@@ -109,6 +115,9 @@ TEST_P(ReclaimTest, WhenEveryConnectionIsBusyTheNewcomerIsClosedAtAccept) {
   EXPECT_FALSE(third.read_reply());  // ... and we close it unanswered
   gate_open = true;
   for (http_conn* x : {&a, &b}) EXPECT_TRUE(released(*x));
+  const http::server_stats st = srv->stats();
+  EXPECT_EQ(st.rejected, 1u);
+  EXPECT_EQ(st.reclaimed, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReclaimTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
