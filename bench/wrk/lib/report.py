@@ -10,7 +10,9 @@ from pathlib import Path
 from servers import Server
 
 PAGE_NOTE = ("On a 2-core machine one wrk thread saturates near the fast servers' "
-             "rate; rank servers by server CPU-µs per request.")
+             "rate; rank servers by server CPU-µs per request. \"paired ×ref\" is the median "
+             "over rounds of the CPU-µs/req ratio within each round (robust to the host "
+             "drifting between rounds).")
 
 
 def fmt_lat(us: float | None) -> str:
@@ -57,7 +59,19 @@ def aggregate(servers: list[Server], runs: list[dict],
         for row in rows:
             for k in ("req_per_s", "cpu_us_per_req"):
                 row[f"x_{ref}_{k}"] = (row[k] / rr[k]) if (row[k] and rr[k]) else None
+            row[f"p_{ref}_cpu_us_per_req"] = paired_ratio(runs, row["server"], ref, "cpu_us_per_req")
     return rows, used
+
+
+def paired_ratio(runs: list[dict], server: str, ref: str, key: str) -> float | None:
+    """Median over rounds of server/ref measured in the same round. When the
+    host's speed drifts between rounds, this pairs each figure with the
+    reference's nearest in time, where a ratio of medians mixes rounds."""
+    def by_round(name: str) -> dict:
+        return {r["round"]: r[key] for r in runs
+                if r["server"] == name and r.get("ok") and r.get(key) and "round" in r}
+    mine, theirs = by_round(server), by_round(ref)
+    return med([mine[k] / theirs[k] for k in mine if k in theirs])
 
 
 def f_num(v, spec: str, dash: str = "—") -> str:
@@ -68,7 +82,7 @@ def markdown_table(rows: list[dict], refs: list[str]) -> str:
     head = ["server", "req/s", "p50", "p99", "max", "errors", "non-2xx",
             "CPU-µs/req", "syscalls/req", "peak RSS MiB", "server CPU"]
     for ref in refs:
-        head += [f"req/s ×{ref}", f"CPU-µs/req ×{ref}"]
+        head += [f"req/s ×{ref}", f"CPU-µs/req ×{ref}", f"paired ×{ref}"]
     head.append("rounds")
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
@@ -83,7 +97,8 @@ def markdown_table(rows: list[dict], refs: list[str]) -> str:
                  f_num(r["server_cpu_pct"], ".0f") + ("%" if r["server_cpu_pct"] is not None else "")]
         for ref in refs:
             cells += [f_num(r.get(f"x_{ref}_req_per_s"), ".2f"),
-                      f_num(r.get(f"x_{ref}_cpu_us_per_req"), ".2f")]
+                      f_num(r.get(f"x_{ref}_cpu_us_per_req"), ".2f"),
+                      f_num(r.get(f"p_{ref}_cpu_us_per_req"), ".2f")]
         cells.append(rounds)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -130,7 +145,8 @@ CSV_FIELDS = ["kind", "round", "server", "req_per_s", "requests", "p50_us", "p75
 
 
 def write_csv(path: Path, timeline: list[dict], rows: list[dict], refs: list[str]) -> None:
-    fields = CSV_FIELDS + [f"x_{ref}_{k}" for ref in refs for k in ("req_per_s", "cpu_us_per_req")]
+    fields = CSV_FIELDS + [f"{x}_{ref}_{k}" for ref in refs
+                           for x, k in (("x", "req_per_s"), ("x", "cpu_us_per_req"), ("p", "cpu_us_per_req"))]
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
