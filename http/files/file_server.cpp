@@ -61,9 +61,17 @@ task<bool> open_path(context& ctx, std::string path, file_fd& f, struct stat& st
   const std::int32_t fd = co_await engine::open_file(std::move(path), O_RDONLY | O_NONBLOCK);
   if (fd < 0) {
     const bool missing = fd == -ENOENT || fd == -ENOTDIR || fd == -ENAMETOOLONG || fd == -ELOOP;
-    if (missing) plain(ctx, 404, "Not Found");
-    else if (fd == -EACCES || fd == -EPERM) plain(ctx, 403, "Forbidden");
-    else plain(ctx, 500, "Internal Server Error");
+    const bool exhausted = fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM;
+    if (missing) {
+      plain(ctx, 404, "Not Found");
+    } else if (fd == -EACCES || fd == -EPERM) {
+      plain(ctx, 403, "Forbidden");
+    } else if (exhausted) {  // out of descriptors for now: the file is fine, try again
+      plain(ctx, 503, "Service Unavailable");
+      ctx.response().header("Retry-After", "1");
+    } else {
+      plain(ctx, 500, "Internal Server Error");
+    }
     co_return false;
   }
   if (f.fd >= 0) ::close(f.fd);
