@@ -66,11 +66,13 @@ struct worker_slot {
 
 // When a worker is full (max_connections, or out of descriptors): close
 // the connections that have been idle longest -- an eighth of the idle
-// ones, 1 to 32, as nginx's ngx_drain_connections -- and return how many.
+// ones, `at_least` to 32, as nginx's ngx_drain_connections -- and return
+// how many. Out of descriptors, at_least is 2: the connection let in will
+// want another descriptor (a file) to serve its request.
 // They close within a wheel tick; a request that arrives meanwhile is still
 // served. Waiting between requests is all a client loses: a server may
 // close an idle connection at any time (RFC 9112 9.5).
-std::size_t reclaim_idle(worker_slot& slot);
+std::size_t reclaim_idle(worker_slot& slot, std::size_t at_least = 1);
 
 struct core {
   options opts;

@@ -21,13 +21,13 @@
 
 namespace ringlane::http::detail {
 
-std::size_t reclaim_idle(worker_slot& slot) {
+std::size_t reclaim_idle(worker_slot& slot, std::size_t at_least) {
   std::vector<conn_link*> idle;
   for (conn_link* l = slot.live.next; l != &slot.live; l = l->next) {
     if (l->idle) idle.push_back(l);
   }
   if (idle.empty()) return 0;
-  const std::size_t n = std::clamp<std::size_t>(idle.size() / 8, 1, 32);
+  const std::size_t n = std::min(idle.size(), std::clamp<std::size_t>(idle.size() / 8, at_least, 32));
   std::nth_element(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n - 1), idle.end(),
                    [](const conn_link* a, const conn_link* b) { return a->idle_since < b->idle_since; });
   for (std::size_t i = 0; i < n; ++i) {

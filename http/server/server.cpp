@@ -23,8 +23,9 @@ using namespace std::chrono_literals;
 
 task<void> accept_loop(int listen_fd, detail::core& c, detail::worker_slot& slot) {
   engine::listener l(listen_fd);
-  // Out of descriptors: free some for the connections waiting in the backlog.
-  l.on_exhausted([&slot] { detail::reclaim_idle(slot); });
+  // Out of descriptors: free some for the connections waiting in the
+  // backlog, and for what their requests will open.
+  l.on_exhausted([&slot] { detail::reclaim_idle(slot, 2); });
   for (;;) {
     engine::accepted a = co_await l.accept();
     if (a.fd < 0) continue;
