@@ -1,8 +1,8 @@
-//! The raw Rust peers' shared core (included by path from rust_std and
-//! tokio_raw, which are separate crates): a connection's read buffer that
-//! finds request ends (CRLFCRLF; no bodies, GET only) and turns every
-//! complete request of one read into one fixed response, batched so that
-//! pipelined requests are answered with one write.
+//! The raw Rust peer's core (tokio_raw's `build` copies it next to its
+//! main.rs): a connection's read buffer that finds request ends (CRLFCRLF;
+//! no bodies, GET only) and turns every complete request of one read into
+//! one fixed response, batched so that pipelined requests are answered with
+//! one write. (rust_std used it too until it parsed HTTP.)
 
 pub const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
