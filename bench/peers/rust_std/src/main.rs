@@ -28,7 +28,8 @@ const MAX_HEADERS: usize = 100;
 enum Outcome {
     /// A request was read: answer it, keep the connection open or not.
     Request { keep_alive: bool, version_10: bool },
-    /// The client closed between requests.
+    /// The client closed: between requests, or before its head or body
+    /// was complete (nothing to answer).
     Closed,
     /// The request cannot be served: this status, then close.
     Refuse(&'static str),
