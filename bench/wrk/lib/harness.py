@@ -281,12 +281,20 @@ class Harness:
                (self.a.syscall_seconds + 0.5 if self.perf_ok and self.a.syscalls == "auto" else 0))
         return remaining * per
 
+    def round_order(self, rnd: int) -> list:
+        """Round r starts r-1 servers further down the list (A B C, B C A,
+        C A B, ...), so over as many rounds as servers each one has run in
+        every slot once: none always follows the same neighbour or always
+        meets the host at the same point of its drift."""
+        k = (rnd - 1) % len(self.servers)
+        return self.servers[k:] + self.servers[:k]
+
     def run(self) -> None:
         a = self.a
         total = a.rounds * len(self.servers)
         done = 0
         for rnd in range(1, a.rounds + 1):
-            for srv in self.servers:
+            for srv in self.round_order(rnd):
                 if STOP_REQUESTED:
                     return
                 left = self.eta(total - done)
