@@ -284,8 +284,9 @@ class Harness:
     def round_order(self, rnd: int) -> list:
         """Round r starts r-1 servers further down the list (A B C, B C A,
         C A B, ...), so over as many rounds as servers each one has run in
-        every slot once: none always follows the same neighbour or always
-        meets the host at the same point of its drift."""
+        every slot of a round once: none is always first (straight after a
+        server start-up pause) or always last. The cyclic order itself, and
+        so each server's usual predecessor, stays the same."""
         k = (rnd - 1) % len(self.servers)
         return self.servers[k:] + self.servers[:k]
 
