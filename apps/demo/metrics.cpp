@@ -1,4 +1,5 @@
 // metrics.cpp -- GET /runtime/metrics?spawns=10000&calls=100000&yields=10000
+//                (at most 100,000 spawns, 10,000,000 calls, 1,000,000 yields)
 //
 // The first article's async_performance_handler, measured live on this
 // runtime instead of printed from a table:
@@ -14,8 +15,17 @@
 //   connections              the server's: open, accepted, rejected at the
 //                            limit, reclaimed (idle, to make room), requests
 //
-// Every number is measured on the worker that runs the request; nothing is
-// hard-coded.
+// Every number is measured on the worker that runs the measurement; nothing
+// is hard-coded.
+//
+// One measurement runs at a time, process-wide: two at once would time each
+// other (they share the workers), and each keeps up to `spawns` tasks alive,
+// so a crowd of requests must not multiply that memory. A request that waited
+// behind a measurement of the same parameters which finished after the
+// request arrived takes that result ("measured_for_this_request": false)
+// instead of measuring again: a crowd costs one or two measurements, not one
+// each. A request that cannot start within kQueueLimit gets 503 with
+// Retry-After.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -25,7 +35,9 @@
 #include "apps/demo/common.hpp"
 #include "apps/demo/handlers.hpp"
 #include "http/server/server.hpp"
+#include "runtime/combinators/timeout.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/sync/mutex.hpp"
 #include "runtime/task/frame_pool.hpp"
 #include "runtime/task/yield.hpp"
 
@@ -120,6 +132,65 @@ task<task_bytes> measure_bytes(std::uint64_t stateful_tasks) {
   co_return b;
 }
 
+struct parameters {
+  std::uint64_t spawns;
+  std::uint64_t calls;
+  std::uint64_t yields;
+  bool operator==(const parameters&) const = default;
+};
+
+struct measurement {
+  parameters of;
+  double spawn_ns;
+  double call_ns;
+  double yield_ns;
+  task_bytes bytes;
+  std::size_t worker;
+  steady::time_point finished;
+};
+
+task<measurement> measure(parameters p) {
+  measurement m{};
+  m.of = p;
+  m.spawn_ns = co_await measure_spawn_join(p.spawns);
+  m.call_ns = co_await measure_calls(p.calls);
+  m.yield_ns = co_await measure_yields(p.yields);
+  m.bytes = co_await measure_bytes(1000);
+  m.worker = ringlane::current_worker_index();
+  m.finished = steady::now();
+  co_return m;
+}
+
+// The lock that lets one measurement run at a time, and the latest result,
+// which only the lock's holder touches. (Not async_mutex_guarded: clang 14
+// crashes optimising timeout() over its guard.)
+ringlane::async_mutex g_measuring;
+std::optional<measurement> g_latest;
+
+// The lock as a task, so that timeout() can bound the wait.
+task<ringlane::async_mutex::guard> lock_measuring() { co_return co_await g_measuring.lock(); }
+
+// How long a request may queue for its turn to measure. The largest
+// parameters take well under a second in a release build.
+constexpr auto kQueueLimit = 10s;
+
+struct turn {
+  measurement m;
+  bool fresh;  // measured for this request, not shared
+};
+
+// A measurement of `asked`: a fresh one, or the latest if it has the same
+// parameters and finished after this call began. nullopt if the lock did not
+// come within kQueueLimit.
+task<std::optional<turn>> measurement_for(parameters asked) {
+  const auto arrived = steady::now();
+  const auto lock = co_await ringlane::timeout(kQueueLimit, lock_measuring());
+  if (!lock) co_return std::nullopt;
+  const bool fresh = !g_latest || g_latest->of != asked || g_latest->finished < arrived;
+  if (fresh) g_latest = co_await measure(asked);
+  co_return turn{*g_latest, fresh};
+}
+
 void write_worker(http::json_writer& w, std::size_t index, const ringlane::worker_stats& s) {
   w.begin_object()
       .key("worker").value(index)
@@ -144,17 +215,20 @@ void write_worker(http::json_writer& w, std::size_t index, const ringlane::worke
 void set_metrics_server(http::server* s) noexcept { g_server.store(s); }
 
 task<void> runtime_metrics(http::context& ctx) {
-  const auto spawns = query_uint(ctx, "spawns", {.def = 10'000, .min = 1, .max = 1'000'000});
+  const auto spawns = query_uint(ctx, "spawns", {.def = 10'000, .min = 1, .max = 100'000});
   if (!spawns) co_return;
   const auto calls = query_uint(ctx, "calls", {.def = 100'000, .min = 1, .max = 10'000'000});
   if (!calls) co_return;
   const auto yields = query_uint(ctx, "yields", {.def = 10'000, .min = 1, .max = 1'000'000});
   if (!yields) co_return;
 
-  const double spawn_ns = co_await measure_spawn_join(*spawns);
-  const double call_ns = co_await measure_calls(*calls);
-  const double yield_ns = co_await measure_yields(*yields);
-  const task_bytes bytes = co_await measure_bytes(1000);
+  const std::optional<turn> t = co_await measurement_for({*spawns, *calls, *yields});
+  if (!t) {
+    ctx.response().header("retry-after", "1");
+    json_error(ctx, 503, "another measurement is running; try again");
+    co_return;
+  }
+  const measurement& m = t->m;
 
   ctx.response().header("x-performance-analysis", "complete");
   http::json_writer w(json_body(ctx));
@@ -164,14 +238,15 @@ task<void> runtime_metrics(http::context& ctx) {
       .key("calls").value(*calls)
       .key("yields").value(*yields)
       .end_object()
-      .key("task_spawn_overhead_ns").value(spawn_ns)
-      .key("async_fn_overhead_ns").value(call_ns)
-      .key("context_switch_overhead_ns").value(yield_ns)
-      .key("frame_bytes").value(bytes.frame)
-      .key("spawn_header_bytes").value(bytes.header)
-      .key("memory_usage_per_task_bytes").value(bytes.frame + bytes.header)
-      .key("memory_usage_per_task_with_1k_state_bytes").value(bytes.with_state)
-      .key("measured_on_worker").value(ringlane::current_worker_index());
+      .key("task_spawn_overhead_ns").value(m.spawn_ns)
+      .key("async_fn_overhead_ns").value(m.call_ns)
+      .key("context_switch_overhead_ns").value(m.yield_ns)
+      .key("frame_bytes").value(m.bytes.frame)
+      .key("spawn_header_bytes").value(m.bytes.header)
+      .key("memory_usage_per_task_bytes").value(m.bytes.frame + m.bytes.header)
+      .key("memory_usage_per_task_with_1k_state_bytes").value(m.bytes.with_state)
+      .key("measured_on_worker").value(m.worker)
+      .key("measured_for_this_request").value(t->fresh);
   if (http::server* s = g_server.load()) {
     const ringlane::runtime_stats st = s->runtime().stats();
     w.key("live_tasks").value(st.live_tasks).key("workers").begin_array();

@@ -7,24 +7,41 @@
 // time (~ ceil(tasks / permits) * work_ms).
 //
 // The shared state lives in a shared_ptr that every task holds: if the
-// request goes away, the detached tasks still own what they touch.
+// request goes away, the detached tasks still own what they touch. It also
+// holds the request's ticket from a process-wide task budget (100,000 tasks,
+// ~1 KB each; RINGLANE_DEMO_TASK_BUDGET overrides it): a request that would
+// go over gets 503 with Retry-After, and the tasks go back to the budget when
+// the last of them is done, not when the client leaves.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/demo/common.hpp"
 #include "apps/demo/handlers.hpp"
+#include "apps/demo/task_budget.hpp"
 #include "runtime/runtime.hpp"
 #include "runtime/sync/semaphore.hpp"
 
 namespace demo {
 namespace {
 
+task_budget& budget() {
+  static task_budget b([] {
+    const char* env = std::getenv("RINGLANE_DEMO_TASK_BUDGET");
+    const std::optional<std::uint64_t> v = env ? parse_uint(env) : std::nullopt;
+    return v.value_or(100'000);
+  }());
+  return b;
+}
+
 struct limited_state {
-  explicit limited_state(std::size_t permits) : sem(permits) {}
+  limited_state(std::size_t permits, task_budget::ticket t) : sem(permits), ticket(std::move(t)) {}
   ringlane::semaphore sem;
+  task_budget::ticket ticket;  // returned when the last task drops the state
   std::atomic<std::uint64_t> active{0};
   std::atomic<std::uint64_t> max_active{0};
 };
@@ -60,8 +77,14 @@ task<void> control_semaphore(http::context& ctx) {
   const auto work_ms = query_uint(ctx, "work_ms", {.def = 100, .min = 0, .max = 10'000});
   if (!work_ms) co_return;
 
+  std::optional<task_budget::ticket> ticket = budget().take(*tasks);
+  if (!ticket) {
+    ctx.response().header("retry-after", std::to_string((*work_ms + 999) / 1000 + 1));
+    json_error(ctx, 503, "too many semaphore tasks in flight (" + std::to_string(budget().cap()) + "); try again");
+    co_return;
+  }
   const auto start = ringlane::now();
-  auto st = std::make_shared<limited_state>(*permits);
+  auto st = std::make_shared<limited_state>(*permits, std::move(*ticket));
   std::vector<ringlane::join_handle<limited_result>> handles;
   handles.reserve(*tasks);
   for (std::uint64_t i = 0; i < *tasks; ++i) handles.push_back(ringlane::spawn(limited_task(i, st, *work_ms)));

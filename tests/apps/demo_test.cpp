@@ -264,7 +264,8 @@ TEST_P(DemoTest, BadInputIs400Json) {
       {"GET", "/errors/fail?kind=bogus"},      {"GET", "/control/semaphore?permits=0"},
       {"GET", "/control/semaphore?tasks=x"},   {"GET", "/control/circuit-breaker?fail=2"},
       {"GET", "/async/stream?n=1e3"},          {"GET", "/stream/chunks?n="},
-      {"GET", "/runtime/metrics?spawns=0"},    {"GET", "/users/abc"},
+      {"GET", "/runtime/metrics?spawns=0"},    {"GET", "/runtime/metrics?spawns=100001"},
+      {"GET", "/users/abc"},
       {"GET", "/users/12x"},                   {"GET", "/tasks/abc"},
       {"POST", "/tasks?ms=5"},                 {"POST", "/tasks?name=bad%20name"},
   };
@@ -286,6 +287,47 @@ TEST_P(DemoTest, SemaphoreCapsConcurrencyAtThree) {
   EXPECT_EQ(j.root["max_concurrency"].get_uint64().value(), 3u);
   EXPECT_GE(num(j.root["total_time_ms"]), 400.0);  // four waves of 100 ms
   EXPECT_EQ(j.root["results"].get_array().size(), 10u);
+}
+
+// The semaphore endpoint's tasks come out of a process-wide budget (here 25
+// tasks): a request that would go over gets 503 with Retry-After, and the
+// budget comes back when the tasks finish, also when their client left.
+TEST_P(DemoTest, SemaphoreTasksComeOutOfABudget) {
+  server_.reset();
+  server_ = std::make_unique<demo_process>(app_binary("DEMO_BIN"), GetParam(), std::vector<std::string>{}, false,
+                                           std::vector<std::string>{"/usr/bin/env", "RINGLANE_DEMO_TASK_BUDGET=25"});
+  const std::string big = "/control/semaphore?tasks=20&permits=20&work_ms=1000";
+  const std::string small = "/control/semaphore?tasks=10&work_ms=0";
+  // Asks for `small` until the answer is `want` (each answer is 200 or 503).
+  auto until = [&](int want) {
+    const auto deadline = steady::now() + 10s;
+    http_client c(port());
+    for (;;) {
+      const http_response r = c.get(small);
+      if (r.status == want) return r;
+      EXPECT_TRUE(r.status == 200 || r.status == 503) << r.status;
+      if (steady::now() > deadline) {
+        ADD_FAILURE() << "no " << want << " within 10 s";
+        return r;
+      }
+    }
+  };
+
+  http_client holder(port());
+  holder.send_request("GET", big);
+  const http_response refused = until(503);  // 20 of 25 taken: 10 more do not fit
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  json_doc j(refused.body);
+  EXPECT_EQ(j.root["status"].get_int64().value(), 503);
+  EXPECT_EQ(holder.read_response().status, 200);
+  EXPECT_EQ(until(200).status, 200);  // given back when the tasks finished
+
+  {  // a client that leaves: its tasks run on and still hold the budget
+    http_client leaver(port());
+    leaver.send_request("GET", big);
+  }
+  until(503);
+  EXPECT_EQ(until(200).status, 200);
 }
 
 TEST_P(DemoTest, RateLimitRefusesWith429AndRetryAfter) {
@@ -358,6 +400,34 @@ TEST_P(DemoTest, RuntimeMetricsAreMeasured) {
   EXPECT_GE(conns["accepted"].get_uint64().value(), conns["open"].get_uint64().value());
   EXPECT_GE(conns["requests"].get_uint64().value(), 1u);
   EXPECT_EQ(conns["rejected"].get_uint64().value(), 0u);
+}
+
+// Measurements run one at a time: a crowd of identical requests shares
+// results instead of each keeping its own 10,000 tasks alive at once. Every
+// response is either a fresh measurement or a copy of one that another
+// response in the crowd reported as fresh.
+TEST_P(DemoTest, ConcurrentMetricsRequestsShareAMeasurement) {
+  constexpr int kClients = 6;
+  std::vector<std::unique_ptr<http_client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<http_client>(port()));
+    clients.back()->send_request("GET", "/runtime/metrics");
+  }
+  std::vector<std::pair<bool, std::string>> seen;  // fresh?, the measured figures
+  for (auto& c : clients) {
+    const http_response r = c->read_response();
+    ASSERT_EQ(r.status, 200) << r.body;
+    json_doc j(r.body);
+    std::string figures = std::to_string(num(j.root["task_spawn_overhead_ns"])) + " " +
+                          std::to_string(num(j.root["async_fn_overhead_ns"])) + " " +
+                          std::to_string(num(j.root["context_switch_overhead_ns"]));
+    seen.emplace_back(j.root["measured_for_this_request"].get_bool().value(), std::move(figures));
+  }
+  std::set<std::string> fresh;
+  for (const auto& [is_fresh, figures] : seen)
+    if (is_fresh) fresh.insert(figures);
+  EXPECT_FALSE(fresh.empty()) << "nobody measured";
+  for (const auto& [is_fresh, figures] : seen) EXPECT_TRUE(fresh.count(figures)) << figures;
 }
 
 TEST_P(DemoTest, UserLookupsRunConcurrently) {
