@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/net/small_fifo.hpp"
 #include "runtime/task/yield.hpp"
@@ -63,6 +64,8 @@ struct stream::state {
   bool send_busy = false;
   std::string out, inflight;
   std::size_t inflight_off = 0;
+  static constexpr std::size_t keep_all = ~std::size_t{0};
+  std::size_t release_above = keep_all;  // release_memory() waiting for the send
   std::int32_t send_error = 0;
   waker flusher;
   stream_stats stats;
@@ -170,6 +173,7 @@ struct stream::state {
       } else if (!send_error && !out.empty()) {
         next_batch();  // bytes queued meanwhile leave now
       }
+      if (!send_busy && release_above != keep_all) release_buffers(std::exchange(release_above, keep_all));
       if (flusher && (send_error || outstanding() <= want_below)) std::move(flusher).wake();
     }
     unref();
@@ -181,6 +185,19 @@ struct stream::state {
     out.clear();
     inflight_off = 0;
     start_send();
+  }
+
+  // The buffers that are not in the kernel's hands, if above `keep` bytes.
+  // (shrink_to_fit of an empty string frees its block; swapping with an
+  // empty one would too, but another caller of std::string::swap made GCC
+  // stop inlining next_batch()'s.)
+  void release_buffers(std::size_t keep) noexcept {
+    if (out.empty() && out.capacity() > keep) out.shrink_to_fit();
+    if (!send_busy && inflight.capacity() > keep) {
+      inflight.clear();
+      inflight.shrink_to_fit();
+      inflight_off = 0;
+    }
   }
 
   std::size_t outstanding() const noexcept { return out.size() + (inflight.size() - inflight_off); }
@@ -256,6 +273,13 @@ task<pooled> stream::read() {
 void stream::queue(std::string_view bytes) { s_->out.append(bytes); }
 
 std::string& stream::queue_buffer() noexcept { return s_->out; }
+
+void stream::release_memory(std::size_t keep) noexcept {
+  s_->release_buffers(keep);
+  if (s_->send_busy) s_->release_above = keep;
+}
+
+std::size_t stream::retained_bytes() const noexcept { return s_->out.capacity() + s_->inflight.capacity(); }
 
 std::size_t stream::queued() const noexcept { return s_->out.size(); }
 

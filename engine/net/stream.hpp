@@ -89,6 +89,14 @@ class stream {
 
   static constexpr std::size_t high_water = 256 * 1024;
 
+  // Frees the send buffers that grew past `keep` bytes: the queue now if it
+  // is empty, the in-flight one now or, while the kernel still sends from
+  // it, when that send completes. For a connection about to idle, so it
+  // does not hold what its largest response needed.
+  void release_memory(std::size_t keep) noexcept;
+  // Bytes the send buffers hold (their capacities), for tests and stats.
+  std::size_t retained_bytes() const noexcept;
+
   // At most `chunks` received chunks wait unread (default 16); beyond that
   // the recv is cancelled -- the bytes stay in the socket and TCP flow
   // control pushes back -- and read() re-arms it. One connection that

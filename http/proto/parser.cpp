@@ -264,6 +264,31 @@ int request_parser::check_target(std::string_view method, std::string_view targe
   return 0;
 }
 
+namespace {
+// Frees the block of an empty `c` when it holds more than `keep` bytes.
+// (Not `c = C()`: moving an empty std::string in keeps the old block.)
+template <class C>
+void release_if_above(C& c, std::size_t keep) noexcept {
+  if (c.capacity() * sizeof(typename C::value_type) > keep) {
+    c.clear();
+    c.shrink_to_fit();
+  }
+}
+}  // namespace
+
+void request_parser::release_memory(std::size_t keep) noexcept {
+  if (in_message_ || complete_ || status_ != 0) return;  // head() or body() may be in use
+  release_if_above(arena_, keep);
+  release_if_above(fields_, keep);
+  release_if_above(head_.headers, keep);
+  release_if_above(body_, keep);
+}
+
+std::size_t request_parser::retained_bytes() const noexcept {
+  return arena_.capacity() + fields_.capacity() * sizeof(raw_field) +
+         head_.headers.capacity() * sizeof(header_field) + body_.capacity();
+}
+
 void request_parser::clear_message() noexcept {
   arena_.clear();
   fields_.clear();

@@ -100,6 +100,14 @@ class request_parser {
   bool in_message() const noexcept { return in_message_; }  // bytes of an unfinished message were seen
   void next() noexcept;   // after complete: ready for the next message (no-op after an error)
   void reset() noexcept;  // forget everything, errors included (e.g. to reuse for a new connection)
+  // Between messages (before the first, or after next()): frees each
+  // buffer whose capacity grew past `keep` bytes (the head's copy, its field
+  // tables, the body), so an idle keep-alive connection does not hold what
+  // its largest request needed. A no-op from a message's first byte until
+  // next(), and after an error.
+  void release_memory(std::size_t keep) noexcept;
+  // Bytes the parser's buffers hold (their capacities), for tests and stats.
+  std::size_t retained_bytes() const noexcept;
   // Heads taken by fast_head (fast_head.hpp) instead of llhttp, since construction.
   std::uint64_t fast_heads() const noexcept { return fast_heads_; }
 

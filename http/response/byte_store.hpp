@@ -40,6 +40,11 @@ class byte_store {
   std::size_t capacity() const noexcept { return capacity_; }
   // Keeps the block.
   void clear() noexcept { size_ = 0; }
+  // Empties the store and frees its block.
+  void release() noexcept {
+    block_.reset();
+    size_ = capacity_ = 0;
+  }
 
   // Appends `a` then `b`.
   void append(std::string_view a, std::string_view b) {

@@ -12,7 +12,8 @@
 //   fields_: {0,12, 12,16} {28,10, 38,3} {41,10, 51,3}
 //
 // clear() empties both but keeps their capacity, so a connection's response
-// object stops allocating after its first few requests. Replacing a value
+// object stops allocating after its first few requests (release_memory()
+// gives back what a large one made them grow to). Replacing a value
 // writes over the old bytes when the new value fits, else appends; removed
 // fields leave their bytes behind until clear(). Neither matters for an
 // object that lives for one request.
@@ -105,6 +106,18 @@ class response {
     bytes_.clear();
     fields_.clear();
     body_.clear();
+  }
+  // clear(), and frees each buffer whose capacity grew past `keep` bytes
+  // (a connection going idle after a large response).
+  void release_memory(std::size_t keep) noexcept {
+    clear();
+    if (bytes_.capacity() > keep) bytes_.release();
+    if (fields_.capacity() * sizeof(field) > keep) fields_.shrink_to_fit();  // empty: frees
+    if (body_.capacity() > keep) body_.shrink_to_fit();
+  }
+  // Bytes the buffers hold (their capacities), for tests and stats.
+  std::size_t retained_bytes() const noexcept {
+    return bytes_.capacity() + fields_.capacity() * sizeof(field) + body_.capacity();
   }
 
  private:

@@ -28,6 +28,16 @@ void context::begin(const request_head& head, std::string& body) noexcept {
   close_after_ = false;
 }
 
+void context::release_memory(std::size_t keep) noexcept {
+  response_.release_memory(keep);
+  data_.clear();
+  if (data_.capacity() * sizeof(data_[0]) > keep) data_.shrink_to_fit();
+}
+
+std::size_t context::retained_bytes() const noexcept {
+  return response_.retained_bytes() + data_.capacity() * sizeof(data_[0]);
+}
+
 write_options context::wire_options() const noexcept {
   return {.keep_alive = keep_alive(), .head_request = head_->method == "HEAD", .server = opts_->server_name,
           .version_minor = head_->version_minor};

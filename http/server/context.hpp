@@ -129,6 +129,10 @@ class context {
   // ---- for the connection loop (not for handlers) ----
   enum class sent : std::uint8_t { nothing, whole, chunked, sized, raw };
   void begin(const request_head& head, std::string& body) noexcept;
+  // Between requests (the handler has returned): the response is cleared,
+  // and its buffers and the user-data table free what grew past `keep` bytes.
+  void release_memory(std::size_t keep) noexcept;
+  std::size_t retained_bytes() const noexcept;
   route_params& params_for_routing() noexcept { return params_; }
   engine::stream& stream() noexcept { return *stream_; }
   sent what_was_sent() const noexcept { return sent_; }

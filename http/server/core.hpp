@@ -44,7 +44,7 @@ struct worker_slot {
   using counter = ringlane::detail::single_writer_counter<std::uint64_t>;
   conn_link live;                // sentinel of the list of live connections
   counter open;                  // connections in `live`
-  counter accepted, rejected, reclaimed, requests;  // see server_stats
+  counter accepted, rejected, reclaimed, requests, idle_releases;  // see server_stats
   std::uint64_t idle_clock = 0;  // ticks once per connection going idle: orders them
   std::size_t admit_credit = 0;  // reclaimed, not yet closed: new ones admitted over the limit
 

@@ -191,6 +191,7 @@ server_stats server::stats() const noexcept {
     st.accepted += w.accepted.get();
     st.rejected += w.rejected.get();
     st.reclaimed += w.reclaimed.get();
+    st.idle_releases += w.idle_releases.get();
     st.requests += w.requests.get();
   }
   return st;

@@ -41,6 +41,7 @@ struct server_stats {
   std::uint64_t rejected = 0;   // closed at accept: the worker was full of busy connections
   std::uint64_t reclaimed = 0;  // idle connections closed to make room (limit or descriptors)
   std::uint64_t requests = 0;   // requests dispatched
+  std::uint64_t idle_releases = 0;  // times a connection going idle freed large buffers
 };
 
 class server {

@@ -3,6 +3,7 @@
 // stays armed, a peer that never reads ends a flush/drain the same way --
 // and the read-ahead backlog, which pauses receiving without losing bytes.
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -158,6 +159,51 @@ TEST_P(StreamLimitsTest, AFullBacklogPausesReceivingAndLosesNothing) {
   ::close(sv[1]);
   EXPECT_EQ(got.size(), kBytes);
   EXPECT_TRUE(got == payload) << got.substr(0, 40);
+}
+
+// release_memory(): the send buffers give back what a large response made
+// them grow to -- when the send completes if the kernel still had them, at
+// once otherwise -- and keep small ones.
+TEST_P(StreamLimitsTest, LargeSendBuffersAreReleasedOnceSent) {
+  runtime rt(testing::engine_runtime(GetParam()));
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  constexpr std::size_t kLarge = 4 << 20;  // far more than the socket buffers hold
+  std::atomic<bool> start_reading{false};
+  std::thread reader([&] {
+    for (int i = 0; i < 10000 && !start_reading.load(); ++i) std::this_thread::sleep_for(1ms);
+    char buf[65536];
+    while (::read(sv[1], buf, sizeof buf) > 0) {
+    }
+  });
+  auto body = [&](int fd) -> task<std::string> {
+    engine::stream s(fd);
+    s.queue(testing::pattern(kLarge));
+    if (const std::int32_t e = co_await s.flush(30ms); e != -ETIMEDOUT) co_return "flush did not wait: " + std::to_string(e);
+    s.release_memory(1024);  // the kernel still sends from the buffer: kept
+    if (s.retained_bytes() < kLarge / 2) co_return "released under the kernel's feet";
+    start_reading.store(true);
+    s.clear_timeout();
+    if (const std::int32_t e = co_await s.drain(); e != 0) co_return "drain failed: " + std::to_string(e);
+    if (s.retained_bytes() > 2048) co_return "kept after the send: " + std::to_string(s.retained_bytes());
+
+    s.queue(testing::pattern(100'000));
+    if (const std::int32_t e = co_await s.drain(); e != 0) co_return "drain failed: " + std::to_string(e);
+    if (s.retained_bytes() < 100'000) co_return "the buffer did not grow";
+    s.release_memory(1024);  // nothing in flight: at once
+    if (s.retained_bytes() > 2048) co_return "kept when idle: " + std::to_string(s.retained_bytes());
+
+    s.queue("small");
+    if (const std::int32_t e = co_await s.drain(); e != 0) co_return "drain failed: " + std::to_string(e);
+    const std::size_t small = s.retained_bytes();
+    s.release_memory(1024);
+    if (s.retained_bytes() != small) co_return "a small buffer was freed";
+    co_return "ok";
+  };
+  EXPECT_EQ(rt.block_on(body(sv[0])), "ok");
+  start_reading.store(true);
+  reader.join();
+  ::close(sv[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StreamLimitsTest,

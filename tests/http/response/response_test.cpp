@@ -149,6 +149,29 @@ TEST(Response, ClearKeepsCapacity) {
   EXPECT_EQ(r.body().capacity(), body_cap);
 }
 
+// release_memory() clears, then frees each buffer above `keep` bytes: a
+// large response leaves nothing behind, a small one keeps its buffers.
+TEST(Response, ReleaseMemoryFreesOnlyWhatGrewLarge) {
+  response r;
+  r.content_type("text/plain").body(std::string(100'000, 'b'));
+  for (int i = 0; i < 200; ++i) r.add_header("x-field-" + std::to_string(i), std::string(40, 'v'));
+  ASSERT_GT(r.retained_bytes(), 100'000u);
+  r.release_memory(1024);
+  EXPECT_EQ(r.status(), 200);
+  EXPECT_EQ(r.header_count(), 0u);
+  EXPECT_EQ(r.body(), "");
+  EXPECT_LE(r.retained_bytes(), 3u * 1024);
+  r.content_type("text/plain").body("still works");
+  EXPECT_EQ(r.header("content-type"), "text/plain");
+  EXPECT_EQ(r.body(), "still works");
+
+  response small;
+  small.content_type("text/plain").body(std::string(500, 'b'));
+  const std::size_t kept = small.retained_bytes();
+  small.release_memory(1024);
+  EXPECT_EQ(small.retained_bytes(), kept);
+}
+
 TEST(Response, HeaderBytesCountsTheWireForm) {
   response r;
   r.header("ab", "cde").header("f", "");
