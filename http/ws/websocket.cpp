@@ -13,6 +13,9 @@
 namespace ringlane::http::ws {
 namespace {
 
+// What a waiting session keeps of each buffer's capacity (see fill()).
+constexpr std::size_t idle_keep = 16 * 1024;
+
 // A close frame's payload: the code, big-endian, then as much of the reason
 // as fits in 125 bytes, cut at a UTF-8 character boundary.
 std::string close_payload(std::uint16_t code, std::string_view reason = {}) {
@@ -30,6 +33,10 @@ std::string close_payload(std::uint16_t code, std::string_view reason = {}) {
 
 websocket::websocket(engine::stream& s, const settings& cfg, std::string read_ahead, connection_watch watch)
     : s_(&s), cfg_(cfg), watch_(watch), in_(std::move(read_ahead)) {}
+
+std::size_t websocket::retained_bytes() const noexcept {
+  return in_.capacity() + msg_.capacity() + s_->retained_bytes();
+}
 
 task<std::optional<message>> websocket::receive() {
   while (!closed_) {
@@ -139,6 +146,10 @@ task<bool> websocket::fill() {
     co_await fail(close_code::going_away);
     co_return false;
   }
+  // About to wait: buffers a large frame or message grew past idle_keep go
+  // back, as an idle HTTP connection's do (http/README.md section 2).
+  if (in_.capacity() > idle_keep && in_.size() <= idle_keep) in_.shrink_to_fit();
+  s_->release_memory(idle_keep);
   s_->set_timeout(close_sent_ ? cfg_.close_wait : cfg_.idle);
   if (watch_.idle != nullptr) *watch_.idle = true;  // a drain may wake this read (-ETIMEDOUT)
   engine::pooled chunk = co_await s_->read();

@@ -90,6 +90,9 @@ class websocket {
   // How the session ended: the code of the first close frame sent or
   // received, 1005 for a close frame without one, 1006 for none at all.
   std::uint16_t close_code() const noexcept { return close_code_; }
+  // Bytes the session's buffers hold (their capacities: received bytes, the
+  // message being reassembled, the send buffers), for tests and stats.
+  std::size_t retained_bytes() const noexcept;
 
  private:
   enum class step { message, more, done };

@@ -124,7 +124,8 @@ inline task<void> slow(http::context& ctx) {
 
 // /ws -> WebSocket echo (same type back; subprotocol "chat" if offered);
 // the text "close-me" makes the server start the closing handshake (4000),
-// "close-long" the same with a reason too long for a close frame (4001).
+// "close-long" the same with a reason too long for a close frame (4001),
+// "retained?" is answered with the session's retained_bytes().
 inline task<void> ws_echo(http::context& ctx) {
   const std::string id = ctx.query("id").value_or("");
   auto ws = co_await ctx.accept_websocket("chat");
@@ -135,6 +136,10 @@ inline task<void> ws_echo(http::context& ctx) {
     if (msg->data == "close-me") {
       co_await ws->close(4000, "bye");
       break;
+    }
+    if (msg->data == "retained?") {
+      if (!co_await ws->send(http::ws::opcode::text, std::to_string(ws->retained_bytes()))) break;
+      continue;
     }
     if (msg->data == "close-long") {  // a reason longer than a close frame holds
       const std::string reason = std::string(122, 'a') + "\xc3\xa9" + std::string(10, 'z');

@@ -94,6 +94,30 @@ TEST_P(WebSocketTest, TextAndBinaryMessagesEchoWithTheirType) {
   }
 }
 
+// A session that received and echoed a large message gives the buffers back
+// before it waits for the next one (a small one keeps them).
+TEST_P(WebSocketTest, AWaitingSessionFreesWhatALargeMessageGrew) {
+  ws_client c(port());
+  open(c);
+  auto retained = [&]() -> std::size_t {
+    if (!c.send(kText, "retained?")) return 0;
+    auto f = c.read();
+    return f ? std::stoul(f->payload) : 0;
+  };
+  const std::size_t base = retained();
+  ASSERT_GT(base, 0u);
+  const std::string big(60000, 'b');
+  ASSERT_TRUE(c.send(kBinary, big));
+  auto echoed = c.read();
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->payload.size(), big.size());
+  EXPECT_LT(retained(), 40'000u);  // 120 KB before: the frame in, the echo out
+  ASSERT_TRUE(c.send(kText, std::string(1000, 's')));
+  ASSERT_TRUE(c.read());
+  const std::size_t small = retained();
+  EXPECT_LT(small, 40'000u);
+}
+
 TEST_P(WebSocketTest, FramesSentWithTheHandshakeAreNotLost) {
   ws_client c(port());
   const std::string frames = ws_encode(kText, "first") + ws_encode(kText, "second");
