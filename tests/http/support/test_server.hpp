@@ -138,7 +138,8 @@ inline task<void> ws_echo(http::context& ctx) {
       break;
     }
     if (msg->data == "retained?") {
-      if (!co_await ws->send(http::ws::opcode::text, std::to_string(ws->retained_bytes()))) break;
+      const bool sent = co_await ws->send(http::ws::opcode::text, std::to_string(ws->retained_bytes()));
+      if (!sent) break;
       continue;
     }
     if (msg->data == "close-long") {  // a reason longer than a close frame holds
