@@ -13,7 +13,8 @@
 //                            of a task that keeps 1 KB of state across a sleep
 //   workers                  the scheduler's per-worker counters
 //   connections              the server's: open, accepted, rejected at the
-//                            limit, reclaimed (idle, to make room), requests
+//                            limit, reclaimed (idle, to make room), idle
+//                            releases (large buffers freed), requests
 //
 // Every number is measured on the worker that runs the measurement; nothing
 // is hard-coded.
@@ -258,6 +259,7 @@ task<void> runtime_metrics(http::context& ctx) {
         .key("accepted").value(conns.accepted)
         .key("rejected").value(conns.rejected)
         .key("reclaimed").value(conns.reclaimed)
+        .key("idle_releases").value(conns.idle_releases)
         .key("requests").value(conns.requests)
         .end_object();
   }

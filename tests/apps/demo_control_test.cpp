@@ -136,6 +136,7 @@ TEST_P(DemoTest, RuntimeMetricsAreMeasured) {
   EXPECT_GE(conns["accepted"].get_uint64().value(), conns["open"].get_uint64().value());
   EXPECT_GE(conns["requests"].get_uint64().value(), 1u);
   EXPECT_EQ(conns["rejected"].get_uint64().value(), 0u);
+  EXPECT_EQ(conns["idle_releases"].get_uint64().value(), 0u);  // nothing large went through
 }
 
 // Measurements run one at a time: a crowd of identical requests shares
