@@ -32,6 +32,7 @@ task<void> error_report(http::context& ctx);     // GET /errors/report
 
 // semaphore.cpp, rate_limit.cpp, circuit_breaker.cpp
 task<void> control_semaphore(http::context& ctx);        // GET /control/semaphore
+task<void> control_semaphore_budget(http::context& ctx); // GET /control/semaphore/budget
 task<void> control_rate_limit(http::context& ctx);       // GET /control/rate-limit
 task<void> control_circuit_breaker(http::context& ctx);  // GET /control/circuit-breaker
 

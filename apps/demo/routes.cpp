@@ -33,6 +33,8 @@ constexpr endpoint kEndpoints[] = {
     {"GET", "/errors/report", error_report, "ten risky operations, every third fails: counted by outcome"},
     {"GET", "/control/semaphore", control_semaphore,
      "?tasks=10&permits=3&work_ms=100: spawned tasks under a semaphore; max observed concurrency"},
+    {"GET", "/control/semaphore/budget", control_semaphore_budget,
+     "the process-wide budget the semaphore endpoint's tasks come out of: cap, in_use, free"},
     {"GET", "/control/rate-limit", control_rate_limit,
      "process-wide token bucket (5 tokens, 5/s): 429 with Retry-After when empty"},
     {"GET", "/control/circuit-breaker", control_circuit_breaker,

@@ -12,6 +12,9 @@
 // ~1 KB each; RINGLANE_DEMO_TASK_BUDGET overrides it): a request that would
 // go over gets 503 with Retry-After, and the tasks go back to the budget when
 // the last of them is done, not when the client leaves.
+//
+// GET /control/semaphore/budget reports the budget (cap, in use, free)
+// without taking from it: how an operator -- or a test -- sees it drain.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -113,6 +116,18 @@ task<void> control_semaphore(http::context& ctx) {
         .end_object();
   }
   w.end_array().end_object();
+}
+
+task<void> control_semaphore_budget(http::context& ctx) {
+  const task_budget& b = budget();
+  const std::uint64_t in_use = b.in_use();
+  http::json_writer w(json_body(ctx));
+  w.begin_object()
+      .key("cap").value(b.cap())
+      .key("in_use").value(in_use)
+      .key("free").value(b.cap() - std::min(in_use, b.cap()))
+      .end_object();
+  co_return;
 }
 
 }  // namespace demo

@@ -28,42 +28,53 @@ TEST_P(DemoTest, SemaphoreCapsConcurrencyAtThree) {
 // The semaphore endpoint's tasks come out of a process-wide budget (here 25
 // tasks): a request that would go over gets 503 with Retry-After, and the
 // budget comes back when the tasks finish, also when their client left.
+// The test watches the budget through /control/semaphore/budget, so no probe
+// ever races the request that holds it.
 TEST_P(DemoTest, SemaphoreTasksComeOutOfABudget) {
   server_.reset();
   server_ = std::make_unique<demo_process>(app_binary("DEMO_BIN"), GetParam(), std::vector<std::string>{}, false,
                                            std::vector<std::string>{"/usr/bin/env", "RINGLANE_DEMO_TASK_BUDGET=25"});
-  const std::string big = "/control/semaphore?tasks=20&permits=20&work_ms=1000";
+  const std::string big = "/control/semaphore?tasks=20&permits=20&work_ms=3000";
   const std::string small = "/control/semaphore?tasks=10&work_ms=0";
-  // Asks for `small` until the answer is `want` (each answer is 200 or 503).
-  auto until = [&](int want) {
+  http_client watcher(port());
+  // Polls the budget until `in_use` is `want`; returns false after 10 s.
+  auto budget_reaches = [&](std::uint64_t want) {
     const auto deadline = steady::now() + 10s;
-    http_client c(port());
     for (;;) {
-      const http_response r = c.get(small);
-      if (r.status == want) return r;
-      EXPECT_TRUE(r.status == 200 || r.status == 503) << r.status;
-      if (steady::now() > deadline) {
-        ADD_FAILURE() << "no " << want << " within 10 s";
-        return r;
-      }
+      const http_response r = watcher.get("/control/semaphore/budget");
+      if (r.status != 200) return false;
+      json_doc j(r.body);
+      EXPECT_EQ(j.root["cap"].get_uint64().value(), 25u);
+      const std::uint64_t in_use = j.root["in_use"].get_uint64().value();
+      EXPECT_EQ(j.root["free"].get_uint64().value(), 25u - in_use);
+      if (in_use == want) return true;
+      if (steady::now() > deadline) return false;
     }
   };
+  ASSERT_TRUE(budget_reaches(0));
 
   http_client holder(port());
   holder.send_request("GET", big);
-  const http_response refused = until(503);  // 20 of 25 taken: 10 more do not fit
+  ASSERT_TRUE(budget_reaches(20)) << "the 20 tasks never took the budget";
+  http_client probe(port());
+  const http_response refused = probe.get(small);  // 10 more do not fit in 5
+  EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.header("retry-after"), "1");
   json_doc j(refused.body);
   EXPECT_EQ(j.root["status"].get_int64().value(), 503);
+  EXPECT_EQ(probe.get("/control/semaphore?tasks=5&work_ms=0").status, 200);  // exactly what is left fits
   EXPECT_EQ(holder.read_response().status, 200);
-  EXPECT_EQ(until(200).status, 200);  // given back when the tasks finished
+  ASSERT_TRUE(budget_reaches(0)) << "the finished tasks kept their budget";
+  EXPECT_EQ(probe.get(small).status, 200);
 
   {  // a client that leaves: its tasks run on and still hold the budget
     http_client leaver(port());
     leaver.send_request("GET", big);
+    ASSERT_TRUE(budget_reaches(20));
   }
-  until(503);
-  EXPECT_EQ(until(200).status, 200);
+  EXPECT_EQ(probe.get(small).status, 503);
+  ASSERT_TRUE(budget_reaches(0)) << "the leaver's tasks never gave the budget back";
+  EXPECT_EQ(probe.get(small).status, 200);
 }
 
 TEST_P(DemoTest, RateLimitRefusesWith429AndRetryAfter) {
