@@ -48,6 +48,24 @@ class DemoTest : public ::testing::TestWithParam<std::string> {
     http_client c(port());
     return c.get(target);
   }
+  // For the endpoints that time concurrent work: asks up to three times and
+  // returns the answer whose numeric `field` is smallest, stopping early once
+  // it is below `enough`. The bounds that tell concurrent from sequential
+  // work hold by a wide margin on an idle machine, but a loaded runner can
+  // stall a worker for tens of ms; a sequential implementation is slow every
+  // time, so the tests can still fail.
+  http_response fastest(const std::string& target, const char* field, double enough) {
+    http_response best;
+    double best_ms = 0;
+    for (int i = 0; i < 3; ++i) {
+      http_response r = get(target);
+      if (r.status != 200) return r;
+      const double ms = json_doc(r.body).root[field].get_double().value();
+      if (i == 0 || ms < best_ms) best = std::move(r), best_ms = ms;
+      if (best_ms < enough) break;
+    }
+    return best;
+  }
 
   std::unique_ptr<demo_process> server_;
   demo_process::exit_info last_exit_;
