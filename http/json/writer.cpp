@@ -1,6 +1,7 @@
 // writer.cpp -- see writer.hpp.
 #include "http/json/writer.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -186,9 +187,16 @@ json_writer& json_writer::value(double v) {
   if (!std::isfinite(v)) return null();
   before_value();
   // to_chars without a format gives the shortest round-trip form, which is
-  // valid JSON ("1e+20", "-0", "0.1") -- never "nan" or "inf" here.
+  // valid JSON ("1e+20", "-0", "0.1") -- never "nan" or "inf" here. It picks
+  // plain digits when they are shorter, so 5.9944289696919273e19 would come
+  // out as a 20-digit integer that parsers reading into int64 (simdjson
+  // among them) refuse; past 1e16 such values are written with an exponent.
   char buf[32];
-  out_->append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof(buf), v).ptr - buf));
+  char* end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  if (std::fabs(v) >= 1e16 && std::find_if(buf, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
+    end = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific).ptr;
+  }
+  out_->append(buf, static_cast<std::size_t>(end - buf));
   return *this;
 }
 

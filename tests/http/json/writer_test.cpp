@@ -28,6 +28,15 @@ std::string read_back_string(const std::string& json) {
   return std::string(v);
 }
 
+// Parses `json` as an array and returns element i as a double (NaN if it
+// is not a number simdjson reads as one).
+double read_back_double(const std::string& json, std::size_t i) {
+  simdjson::dom::parser parser;
+  double d = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(parser.parse(json).at(i).get_double().get(d), simdjson::SUCCESS) << json << " [" << i << "]";
+  return d;
+}
+
 TEST(JsonString, PlainAsciiIsQuotedOnly) {
   EXPECT_EQ(json_quoted(""), R"("")");
   EXPECT_EQ(json_quoted("hello world, 0123456789 ~/"), R"("hello world, 0123456789 ~/")");
@@ -165,14 +174,25 @@ TEST(JsonWriter, DoublesShortestRoundTrip) {
       .value(-std::numeric_limits<double>::infinity())
       .end_array();
   EXPECT_EQ(out, "[0.1,1,-0,1e+300,2.5e-08,123456.789,null,null,null]");
-  simdjson::dom::parser parser;
-  simdjson::dom::array a;
-  ASSERT_EQ(parser.parse(out).get_array().get(a), simdjson::SUCCESS);
-  double d = 0;
-  ASSERT_EQ(a.at(0).get_double().get(d), simdjson::SUCCESS);
-  EXPECT_EQ(d, 0.1);
-  ASSERT_EQ(a.at(4).get_double().get(d), simdjson::SUCCESS);
-  EXPECT_EQ(d, 2.5e-8);
+  EXPECT_EQ(read_back_double(out, 0), 0.1);
+  EXPECT_EQ(read_back_double(out, 4), 2.5e-8);
+}
+
+// Plain digits are shorter for large doubles with many significant digits,
+// but past 1e16 (beyond what int64 parsers take) they get an exponent.
+TEST(JsonWriter, LargeDoublesKeepAnExponent) {
+  std::string out;
+  json_writer w(out);
+  w.begin_array()
+      .value(-5.9944289696919273e19)
+      .value(1.2345678901234567e18)
+      .value(9.007199254740993e15)  // below 1e16: plain digits read as int64
+      .value(1e16)
+      .end_array();
+  EXPECT_EQ(out, "[-5.994428969691927e+19,1.2345678901234568e+18,9007199254740992,1e+16]");
+  EXPECT_EQ(read_back_double(out, 0), -5.9944289696919273e19);
+  EXPECT_EQ(read_back_double(out, 1), 1.2345678901234567e18);
+  EXPECT_EQ(read_back_double(out, 3), 1e16);
 }
 
 TEST(JsonWriter, EscapedKeys) {
