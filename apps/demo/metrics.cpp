@@ -260,6 +260,8 @@ task<void> runtime_metrics(http::context& ctx) {
         .key("rejected").value(conns.rejected)
         .key("reclaimed").value(conns.reclaimed)
         .key("idle_releases").value(conns.idle_releases)
+        .key("body_memory").value(conns.body_memory)
+        .key("body_refusals").value(conns.body_refusals)
         .key("requests").value(conns.requests)
         .end_object();
   }

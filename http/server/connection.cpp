@@ -104,9 +104,21 @@ task<void> close_gracefully(engine::stream& s, const options& o) {
   }
 }
 
+// A body that does not fit in the server's body budget: queues a 503 with
+// Retry-After; the connection then closes (the body was not read). Cold and
+// through write_error, so the loop's hot calls (write_response among them)
+// keep their single call sites and stay inlined.
+[[gnu::cold, gnu::noinline]] void refuse_body(engine::stream& s, worker_slot& slot) {
+  slot.body_refusals.add();
+  std::string& out = s.queue_buffer();
+  const std::size_t at = out.size();
+  write_error(out, 503);
+  out.insert(out.find("\r\n", at) + 2, "Retry-After: 1\r\n");  // after the status line
+}
+
 }  // namespace
 
-task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot& slot) {
+task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slot) {
   const options& o = c.opts;
   tune_socket(fd, o);
   engine::stream s(fd);
@@ -116,6 +128,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
   slot_membership member(slot, link);
 
   request_parser parser(o.limits);
+  body_budget::hold body_held(c.bodies);  // what this message's body takes of c.bodies
   context ctx(s, o, peer);
   engine::pooled chunk{0, {}};  // the pool buffer `in` points into, if any
   std::string carry;          // unparsed bytes moved out of a pool buffer
@@ -174,14 +187,27 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
     }
 
     std::size_t used = 0;
-    const parse_event ev = parser.feed(in, used);
+    parse_event ev = parser.feed(in, used);
     in.remove_prefix(used);
+    // The body budget is held for a sized body at its head (so a refusal
+    // comes before the body is read, or instead of a 100), for a chunked
+    // one as it grows -- up to the read that completes it. A refusal is
+    // answered like a parse error: one response, then close.
     switch (ev) {
       case parse_event::need_more:
-      case parse_event::body:
         continue;
+      case parse_event::body:
+        if (body_held.grow_to(parser.body().size())) continue;
+        refuse_body(s, slot);
+        ev = parse_event::error;
+        break;
       case parse_event::head:
         head_done = true;
+        if (!body_held.grow_to(parser.head().content_length.value_or(0))) {
+          refuse_body(s, slot);
+          ev = parse_event::error;
+          break;
+        }
         if (parser.head().expect_continue && parser.head().version_minor >= 1) {
           // RFC 9110 10.1.1: the client waits for a 100 before sending the
           // body -- unless nothing would take it (no route, no middleware):
@@ -202,10 +228,18 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
         continue;
       case parse_event::error:
         write_error(s.queue_buffer(), parser.error_status());
-        co_await close_gracefully(s, o);
-        co_return;
-      case parse_event::complete:
         break;
+      case parse_event::complete:
+        if (!body_held.grow_to(parser.body().size())) {
+          refuse_body(s, slot);
+          ev = parse_event::error;
+        }
+        break;
+    }
+    if (ev == parse_event::error) {
+      body_held.release();  // not for the seconds a lingering close may take
+      co_await close_gracefully(s, o);
+      co_return;
     }
 
     // One whole request. Keep the read-ahead out of the pool while the
@@ -245,6 +279,7 @@ task<void> serve_connection(int fd, sockaddr_storage peer, core& c, worker_slot&
     finish_response(ctx, c);
     const bool keep = ctx.keep_alive();
     parser.next();
+    body_held.release();
     if (!keep) {
       co_await close_gracefully(s, o);
       co_return;

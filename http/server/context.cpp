@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "engine/net/stream.hpp"
 #include "http/proto/cookies.hpp"
@@ -14,7 +15,12 @@
 
 namespace ringlane::http {
 
-context::context(engine::stream& s, const options& opts, sockaddr_storage& peer) noexcept
+peer_address::peer_address(const sockaddr_storage& s) noexcept : v6{} {
+  if (s.ss_family == AF_INET) std::memcpy(&v4, &s, sizeof v4);
+  if (s.ss_family == AF_INET6) std::memcpy(&v6, &s, sizeof v6);
+}
+
+context::context(engine::stream& s, const options& opts, peer_address& peer) noexcept
     : stream_(&s), opts_(&opts), peer_(&peer) {}
 
 void context::begin(const request_head& head, std::string& body) noexcept {
@@ -56,25 +62,23 @@ std::optional<std::string_view> context::cookie(std::string_view name) const noe
 
 std::string context::client_address() const {
   char ip[INET6_ADDRSTRLEN] = {};
-  if (peer_->ss_family == AF_UNSPEC) {
+  if (peer_->any.sa_family == AF_UNSPEC) {
     // Multishot accept does not report the peer: ask the socket once.
     sockaddr_storage a{};
     socklen_t len = sizeof a;
-    if (::getpeername(stream_->fd(), reinterpret_cast<sockaddr*>(&a), &len) == 0) *peer_ = a;
+    if (::getpeername(stream_->fd(), reinterpret_cast<sockaddr*>(&a), &len) == 0) *peer_ = peer_address(a);
   }
   // Built by appends: GCC 12 warns falsely (-Wrestrict) on chained operator+.
   std::string out;
   std::uint16_t port;
-  if (peer_->ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(peer_);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+  if (peer_->any.sa_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &peer_->v6.sin6_addr, ip, sizeof ip);
     out.append("[").append(ip).append("]");
-    port = ntohs(a->sin6_port);
+    port = ntohs(peer_->v6.sin6_port);
   } else {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(peer_);
-    ::inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    ::inet_ntop(AF_INET, &peer_->v4.sin_addr, ip, sizeof ip);
     out.append(ip);
-    port = ntohs(a->sin_port);
+    port = ntohs(peer_->v4.sin_port);
   }
   out.append(":").append(std::to_string(port));
   return out;

@@ -56,9 +56,21 @@ namespace ringlane::http {
 
 struct options;
 
+// A client's address, IPv4 or IPv6, in 28 bytes rather than
+// sockaddr_storage's 128: it lives in every connection's frame.
+// Default-constructed it is AF_UNSPEC ("ask the socket").
+union peer_address {
+  sockaddr any;
+  sockaddr_in v4;
+  sockaddr_in6 v6;
+
+  peer_address() noexcept : v6{} {}
+  explicit peer_address(const sockaddr_storage& s) noexcept;
+};
+
 class context {
  public:
-  context(engine::stream& s, const options& opts, sockaddr_storage& peer) noexcept;
+  context(engine::stream& s, const options& opts, peer_address& peer) noexcept;
   context(const context&) = delete;
   context& operator=(const context&) = delete;
 
@@ -155,7 +167,7 @@ class context {
 
   engine::stream* stream_;
   const options* opts_;
-  sockaddr_storage* peer_;  // filled lazily by client_address()
+  peer_address* peer_;  // filled lazily by client_address()
   const request_head* head_ = nullptr;
   std::string* body_ = nullptr;
   std::string_view* read_ahead_ = nullptr;

@@ -1,7 +1,7 @@
 // core.hpp -- what every connection of one server shares (internal).
 //
 //   server ──owns──> core: options, router + routes, global middleware,
-//                          draining flag, one slot per worker
+//                          draining flag, the body budget, one slot per worker
 //   slot (per worker, touched only by that worker): the live connections,
 //        so that a drain can find the idle ones and close them, and so
 //        can reclaim_idle() when the worker runs out of room.
@@ -11,9 +11,11 @@
 #include <cstddef>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/router/router.hpp"
+#include "http/server/body_budget.hpp"
 #include "http/server/handler.hpp"
 #include "http/server/options.hpp"
 #include "runtime/sched/stats.hpp"
@@ -44,7 +46,7 @@ struct worker_slot {
   using counter = ringlane::detail::single_writer_counter<std::uint64_t>;
   conn_link live;                // sentinel of the list of live connections
   counter open;                  // connections in `live`
-  counter accepted, rejected, reclaimed, requests, idle_releases;  // see server_stats
+  counter accepted, rejected, reclaimed, requests, idle_releases, body_refusals;  // see server_stats
   std::uint64_t idle_clock = 0;  // ticks once per connection going idle: orders them
   std::size_t admit_credit = 0;  // reclaimed, not yet closed: new ones admitted over the limit
 
@@ -75,13 +77,16 @@ struct worker_slot {
 std::size_t reclaim_idle(worker_slot& slot, std::size_t at_least = 1);
 
 struct core {
-  options opts;
+  explicit core(options o) : opts(std::move(o)), bodies(opts.max_body_memory) {}
+
+  const options opts;
   router routes;
   std::vector<route_entry> entries;  // router ids index this
   middleware_list global;
   std::set<std::string> methods{"OPTIONS"};  // every method with a route
   std::string all_methods = "OPTIONS";       // the same, as an Allow value (OPTIONS *)
   std::atomic<bool> draining{false};
+  body_budget bodies;                // request bodies buffered over all connections
   std::vector<worker_slot> slots;    // one per worker
   std::size_t max_per_worker = 0;
 };

@@ -122,6 +122,8 @@ const std::vector<option_row>& table() {
        [](options& o, std::string_view v) { o.limits.max_headers = parse_size(v, "max-headers"); }},
       {"max-body", "request body bytes (413 beyond)",
        [](options& o, std::string_view v) { o.limits.max_body = parse_size(v, "max-body"); }},
+      {"max-body-memory", "body bytes buffered over all connections (503 beyond)",
+       [](options& o, std::string_view v) { o.max_body_memory = parse_size(v, "max-body-memory"); }},
       {"header-timeout", "time for a request head", [](options& o, std::string_view v) {
          o.timeouts.header = parse_duration(v, "header-timeout");
        }},

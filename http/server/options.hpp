@@ -44,6 +44,8 @@ struct options {
                                       // backlog); beyond it receiving pauses (TCP pushes back)
   std::size_t max_connections = 100'000;  // over all workers; more are closed at accept
   std::uint32_t keepalive_requests = 0;   // requests per connection before close; 0 = unlimited
+  std::size_t max_body_memory = std::size_t{1} << 30;  // request body bytes buffered over all
+                                                        // connections; beyond -> 503 Retry-After
   http::limits limits;
   http::timeouts timeouts;
   std::string server_name = "ringlane";   // the Server header; "" = none

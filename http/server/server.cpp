@@ -46,7 +46,7 @@ task<void> accept_loop(int listen_fd, detail::core& c, detail::worker_slot& slot
     }
     if (full) --slot.admit_credit;
     slot.accepted.add();
-    spawn_pinned(detail::serve_connection(a.fd, a.peer, c, slot)).detach();
+    spawn_pinned(detail::serve_connection(a.fd, peer_address(a.peer), c, slot)).detach();
   }
 }
 
@@ -97,7 +97,7 @@ void raise_descriptor_limit(const options& o) noexcept {
 
 }  // namespace
 
-server::server(options o) : core_(std::make_unique<detail::core>()) { core_->opts = std::move(o); }
+server::server(options o) : core_(std::make_unique<detail::core>(std::move(o))) {}
 
 server::~server() { stop(); }
 
@@ -192,8 +192,10 @@ server_stats server::stats() const noexcept {
     st.rejected += w.rejected.get();
     st.reclaimed += w.reclaimed.get();
     st.idle_releases += w.idle_releases.get();
+    st.body_refusals += w.body_refusals.get();
     st.requests += w.requests.get();
   }
+  st.body_memory = core_->bodies.in_use();
   return st;
 }
 

@@ -42,6 +42,8 @@ struct server_stats {
   std::uint64_t reclaimed = 0;  // idle connections closed to make room (limit or descriptors)
   std::uint64_t requests = 0;   // requests dispatched
   std::uint64_t idle_releases = 0;  // times a connection going idle freed large buffers
+  std::uint64_t body_refusals = 0;  // 503s: a request body did not fit in max_body_memory
+  std::uint64_t body_memory = 0;    // request body bytes held now, of max_body_memory
 };
 
 class server {

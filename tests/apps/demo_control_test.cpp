@@ -148,6 +148,8 @@ TEST_P(DemoTest, RuntimeMetricsAreMeasured) {
   EXPECT_GE(conns["requests"].get_uint64().value(), 1u);
   EXPECT_EQ(conns["rejected"].get_uint64().value(), 0u);
   EXPECT_EQ(conns["idle_releases"].get_uint64().value(), 0u);  // nothing large went through
+  EXPECT_EQ(conns["body_memory"].get_uint64().value(), 0u);    // a GET holds no body
+  EXPECT_EQ(conns["body_refusals"].get_uint64().value(), 0u);
 }
 
 // Measurements run one at a time: a crowd of identical requests shares

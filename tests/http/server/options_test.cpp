@@ -27,12 +27,13 @@ TEST(OptionsTest, DefaultsAreNginxLike) {
   EXPECT_EQ(o.timeouts.header, 60s);
   EXPECT_EQ(o.timeouts.idle, 75s);
   EXPECT_EQ(o.limits.max_body, 1u << 20);
+  EXPECT_EQ(o.max_body_memory, std::size_t{1} << 30);
   EXPECT_TRUE(o.nodelay);
 }
 
 TEST(OptionsTest, FlagsTakeBothSpellingsAndUnits) {
   const options o = parse({"--port", "9000", "--max-body=2m", "--idle-timeout", "500ms", "--header-timeout=10",
-                           "--buffer-size", "4k", "--backend", "epoll", "--nodelay", "off", "--linger", "0"});
+                           "--buffer-size", "4k", "--backend", "epoll", "--nodelay", "off", "--linger", "0", "--max-body-memory", "256m"});
   EXPECT_EQ(o.port, 9000);
   EXPECT_EQ(o.limits.max_body, 2u << 20);
   EXPECT_EQ(o.timeouts.idle, 500ms);
@@ -41,6 +42,7 @@ TEST(OptionsTest, FlagsTakeBothSpellingsAndUnits) {
   EXPECT_EQ(o.backend, engine::backend_choice::epoll);
   EXPECT_FALSE(o.nodelay);
   EXPECT_EQ(o.linger, 0);
+  EXPECT_EQ(o.max_body_memory, std::size_t{256} << 20);
 }
 
 TEST(OptionsTest, TheEnvironmentIsReadAndFlagsWin) {

@@ -1,0 +1,77 @@
+// body_budget.hpp -- a cap on the request-body bytes buffered over all of a
+// server's connections (internal).
+//
+//   body_budget bodies(1 << 30);          // in the server's core, shared
+//   body_budget::hold h(bodies);          // one per connection
+//   if (!h.grow_to(head.content_length))  // at the head: the whole body
+//     -> 503 Retry-After, close
+//   if (!h.grow_to(body.size()))          // chunked: as the body grows
+//     -> 503 Retry-After, close
+//   h.release();                          // the message is done
+//
+// max_body bounds one request; this bounds them all together. Without it,
+// 10,000 clients that each start a 1 MiB upload ask for 10 GiB at once
+// (nginx spills such bodies to disk; we refuse the ones that do not fit and
+// the client may retry). A body known in advance (Content-Length) is
+// reserved whole at its head, so a refusal comes before any of it is read,
+// and instead of a 100 Continue. Lock-free: a compare-exchange loop to grow,
+// a fetch_sub to release; any worker may do either.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace ringlane::http::detail {
+
+class body_budget {
+ public:
+  explicit body_budget(std::uint64_t cap) noexcept : cap_(cap) {}
+  body_budget(const body_budget&) = delete;
+  body_budget& operator=(const body_budget&) = delete;
+
+  // What one connection holds for its current message. Move-free: it lives
+  // in the connection's frame.
+  class hold {
+   public:
+    explicit hold(body_budget& b) noexcept : budget_(&b) {}
+    hold(const hold&) = delete;
+    hold& operator=(const hold&) = delete;
+    ~hold() { release(); }
+
+    // Holds `n` bytes in all if that fits (true at once when n <= held());
+    // false, holding what it held, when the budget has no room for the rest.
+    bool grow_to(std::uint64_t n) noexcept {
+      if (n <= held_) return true;
+      if (!budget_->take(n - held_)) return false;
+      held_ = n;
+      return true;
+    }
+    void release() noexcept {
+      if (held_ == 0) return;
+      budget_->used_.fetch_sub(held_, std::memory_order_relaxed);
+      held_ = 0;
+    }
+    std::uint64_t held() const noexcept { return held_; }
+
+   private:
+    body_budget* budget_;
+    std::uint64_t held_ = 0;
+  };
+
+  std::uint64_t cap() const noexcept { return cap_; }
+  std::uint64_t in_use() const noexcept { return used_.load(std::memory_order_relaxed); }
+
+ private:
+  bool take(std::uint64_t n) noexcept {
+    std::uint64_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (n > cap_ - used) return false;  // used <= cap_ always
+    } while (!used_.compare_exchange_weak(used, used + n, std::memory_order_relaxed));
+    return true;
+  }
+
+  const std::uint64_t cap_;
+  std::atomic<std::uint64_t> used_{0};
+};
+
+}  // namespace ringlane::http::detail

@@ -1,0 +1,125 @@
+// The server's body budget (options::max_body_memory), end to end on both
+// backends: request bodies held by all connections together stay within it;
+// a body that does not fit gets 503 with Retry-After and the connection
+// closes; what a finished, refused or abandoned body held comes back.
+// server::stats().body_memory shows what is held, so each step waits for the
+// server to reach a state instead of racing it.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/http/support/http_client.hpp"
+#include "tests/http/support/test_server.hpp"
+
+namespace ringlane {
+namespace {
+
+using namespace std::chrono_literals;
+using engine::backend_choice;
+using testing::http_conn;
+
+constexpr std::size_t kBudget = 100'000;
+
+std::string post_head(std::size_t length, std::string_view extra = {}) {
+  return "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) + "\r\n" +
+         std::string(extra) + "\r\n";
+}
+
+class BodyBudgetTest : public ::testing::TestWithParam<backend_choice> {
+ protected:
+  void SetUp() override {
+    testing::require_backend(GetParam());
+    http::options o = testing::test_options(GetParam(), 2);  // two workers share one budget
+    o.max_body_memory = kBudget;
+    srv_ = testing::start_test_server(o);
+  }
+  // Waits (at most 10 s) until the server holds `bytes` of body memory.
+  bool holds(std::uint64_t bytes) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (srv_->stats().body_memory != bytes) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  }
+  // A connection that has sent the head of an 80,000-byte body and part of it.
+  std::unique_ptr<http_conn> holder() {
+    auto c = std::make_unique<http_conn>(srv_->port());
+    EXPECT_TRUE(c->send(post_head(80'000) + std::string(1'000, 'a')));
+    EXPECT_TRUE(holds(80'000)) << "the sized body was not held at its head";
+    return c;
+  }
+  void expect_refused(http_conn& c) {
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    EXPECT_EQ(r->header("connection"), "close");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  std::unique_ptr<http::server> srv_;
+};
+
+TEST_P(BodyBudgetTest, SizedBodiesShareTheBudget) {
+  auto a = holder();
+  {
+    http_conn b(srv_->port());
+    ASSERT_TRUE(b.send(post_head(30'000) + std::string(30'000, 'b')));  // 80,000 + 30,000 > 100,000
+    expect_refused(b);
+  }
+  EXPECT_EQ(srv_->stats().body_refusals, 1u);
+  {
+    http_conn b(srv_->port());  // exactly what is left fits
+    ASSERT_TRUE(b.send(post_head(20'000) + std::string(20'000, 'c')));
+    auto r = b.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, std::string(20'000, 'c'));
+  }
+  EXPECT_TRUE(holds(80'000)) << "the finished body kept its share";
+  ASSERT_TRUE(a->send(std::string(79'000, 'a')));
+  auto r = a->read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), 80'000u);
+  EXPECT_EQ(srv_->stats().body_memory, 0u);  // given back before the reply was sent
+  EXPECT_EQ(srv_->stats().body_refusals, 1u);
+}
+
+TEST_P(BodyBudgetTest, AChunkedBodyIsRefusedWhenItOutgrowsTheBudget) {
+  auto a = holder();
+  http_conn b(srv_->port());
+  ASSERT_TRUE(b.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(b.send("2710\r\n" + std::string(10'000, 'b') + "\r\n"));  // 10,000 bytes
+  ASSERT_TRUE(holds(90'000)) << "the chunked body was not held as it grew";
+  ASSERT_TRUE(b.send("4e20\r\n" + std::string(20'000, 'b') + "\r\n"));  // 20,000 more do not fit
+  expect_refused(b);
+  EXPECT_TRUE(holds(80'000)) << "the refused body kept its share";
+  EXPECT_EQ(srv_->stats().body_refusals, 1u);
+}
+
+TEST_P(BodyBudgetTest, AnExpectContinueThatDoesNotFitGets503Not100) {
+  auto a = holder();
+  http_conn b(srv_->port());
+  ASSERT_TRUE(b.send(post_head(30'000, "Expect: 100-continue\r\n")));
+  expect_refused(b);
+}
+
+TEST_P(BodyBudgetTest, AClientThatLeavesMidBodyGivesItsShareBack) {
+  auto a = holder();
+  a.reset();  // closes the socket with the body unfinished
+  EXPECT_TRUE(holds(0));
+  http_conn b(srv_->port());
+  ASSERT_TRUE(b.send(post_head(90'000) + std::string(90'000, 'b')));
+  auto r = b.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(srv_->stats().body_refusals, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BodyBudgetTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
+                         testing::backend_param_name{});
+
+}  // namespace
+}  // namespace ringlane
