@@ -2,12 +2,16 @@
 // server's connections (internal).
 //
 //   body_budget bodies(1 << 30);          // in the server's core, shared
-//   body_budget::hold h(bodies);          // one per connection
+//   body_budget::hold h(&bodies);         // one per connection
 //   if (!h.grow_to(head.content_length))  // at the head: the whole body
 //     -> 503 Retry-After, close
 //   if (!h.grow_to(body.size()))          // chunked: as the body grows
 //     -> 503 Retry-After, close
 //   h.release();                          // the message is done
+//
+// WebSocket sessions share it too: a data frame's payload and the message
+// it joins are held from the frame's header (ws/websocket.cpp), and a
+// message that does not fit ends the session with 1013 (try again later).
 //
 // max_body bounds one request; this bounds them all together. Without it,
 // 10,000 clients that each start a 1 MiB upload ask for 10 GiB at once
@@ -20,6 +24,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <utility>
 
 namespace ringlane::http::detail {
 
@@ -29,31 +34,41 @@ class body_budget {
   body_budget(const body_budget&) = delete;
   body_budget& operator=(const body_budget&) = delete;
 
-  // What one connection holds for its current message. Move-free: it lives
-  // in the connection's frame.
+  // What one connection holds for its current message. A hold without a
+  // budget (nullptr) tracks nothing and always fits.
   class hold {
    public:
-    explicit hold(body_budget& b) noexcept : budget_(&b) {}
-    hold(const hold&) = delete;
-    hold& operator=(const hold&) = delete;
+    explicit hold(body_budget* b) noexcept : budget_(b) {}
+    hold(hold&& o) noexcept : budget_(o.budget_), held_(std::exchange(o.held_, 0)) {}
+    hold& operator=(hold&& o) noexcept {
+      if (this != &o) {
+        release();
+        budget_ = o.budget_;
+        held_ = std::exchange(o.held_, 0);
+      }
+      return *this;
+    }
     ~hold() { release(); }
 
     // Holds `n` bytes in all if that fits (true at once when n <= held());
     // false, holding what it held, when the budget has no room for the rest.
-    bool grow_to(std::uint64_t n) noexcept {
-      if (n <= held_) return true;
-      if (!budget_->take(n - held_)) return false;
-      held_ = n;
-      return true;
-    }
+    // The common case (no body, or a body already held) is one comparison
+    // inlined into the connection loop; growing is a call.
+    [[gnu::always_inline]] bool grow_to(std::uint64_t n) noexcept { return n <= held_ || grow(n); }
     void release() noexcept {
       if (held_ == 0) return;
-      budget_->used_.fetch_sub(held_, std::memory_order_relaxed);
+      if (budget_ != nullptr) budget_->used_.fetch_sub(held_, std::memory_order_relaxed);
       held_ = 0;
     }
     std::uint64_t held() const noexcept { return held_; }
 
    private:
+    [[gnu::noinline]] bool grow(std::uint64_t n) noexcept {
+      if (budget_ != nullptr && !budget_->take(n - held_)) return false;
+      held_ = n;
+      return true;
+    }
+
     body_budget* budget_;
     std::uint64_t held_ = 0;
   };

@@ -128,8 +128,8 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
   slot_membership member(slot, link);
 
   request_parser parser(o.limits);
-  body_budget::hold body_held(c.bodies);  // what this message's body takes of c.bodies
-  context ctx(s, o, peer);
+  body_budget::hold body_held(&c.bodies);  // what this message's body takes of c.bodies
+  context ctx(s, o, peer, &c.bodies);
   engine::pooled chunk{0, {}};  // the pool buffer `in` points into, if any
   std::string carry;          // unparsed bytes moved out of a pool buffer
   std::string_view in;        // bytes not yet parsed

@@ -20,8 +20,8 @@ peer_address::peer_address(const sockaddr_storage& s) noexcept : v6{} {
   if (s.ss_family == AF_INET6) std::memcpy(&v6, &s, sizeof v6);
 }
 
-context::context(engine::stream& s, const options& opts, peer_address& peer) noexcept
-    : stream_(&s), opts_(&opts), peer_(&peer) {}
+context::context(engine::stream& s, const options& opts, peer_address& peer, detail::body_budget* budget) noexcept
+    : stream_(&s), opts_(&opts), peer_(&peer), budget_(budget) {}
 
 void context::begin(const request_head& head, std::string& body) noexcept {
   head_ = &head;
@@ -212,6 +212,7 @@ task<std::optional<ws::websocket>> context::accept_websocket(std::string_view pr
   if (!ok) co_return std::nullopt;
   ws::settings cfg;
   cfg.max_message = opts_->limits.max_body;
+  cfg.budget = budget_;
   cfg.idle = opts_->timeouts.idle;
   cfg.write = opts_->timeouts.write;
   std::string ahead;

@@ -70,7 +70,9 @@ union peer_address {
 
 class context {
  public:
-  context(engine::stream& s, const options& opts, peer_address& peer) noexcept;
+  // `budget`: the server's memory budget for request bodies, which its
+  // WebSocket sessions share (nullptr: untracked).
+  context(engine::stream& s, const options& opts, peer_address& peer, detail::body_budget* budget = nullptr) noexcept;
   context(const context&) = delete;
   context& operator=(const context&) = delete;
 
@@ -168,6 +170,7 @@ class context {
   engine::stream* stream_;
   const options* opts_;
   peer_address* peer_;  // filled lazily by client_address()
+  detail::body_budget* budget_;
   const request_head* head_ = nullptr;
   std::string* body_ = nullptr;
   std::string_view* read_ahead_ = nullptr;

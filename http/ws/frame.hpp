@@ -25,6 +25,7 @@ constexpr std::uint16_t going_away = 1001;      // idle timeout, server shutting
 constexpr std::uint16_t protocol_error = 1002;
 constexpr std::uint16_t invalid_payload = 1007;  // text that is not UTF-8
 constexpr std::uint16_t too_big = 1009;          // a message above the limit
+constexpr std::uint16_t try_again_later = 1013;  // the server's message memory is full (IANA)
 constexpr std::uint16_t no_status = 1005;        // reported only: the close frame had no code
 constexpr std::uint16_t abnormal = 1006;         // reported only: no close frame at all
 }  // namespace close_code

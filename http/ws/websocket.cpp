@@ -32,13 +32,14 @@ std::string close_payload(std::uint16_t code, std::string_view reason = {}) {
 }  // namespace
 
 websocket::websocket(engine::stream& s, const settings& cfg, std::string read_ahead, connection_watch watch)
-    : s_(&s), cfg_(cfg), watch_(watch), in_(std::move(read_ahead)) {}
+    : s_(&s), cfg_(cfg), watch_(watch), in_(std::move(read_ahead)), held_(cfg.budget) {}
 
 std::size_t websocket::retained_bytes() const noexcept {
   return in_.capacity() + msg_.capacity() + s_->retained_bytes();
 }
 
 task<std::optional<message>> websocket::receive() {
+  held_.release();  // the last message is the handler's now
   while (!closed_) {
     frame_header h;
     std::uint16_t code = 0;
@@ -51,6 +52,12 @@ task<std::optional<message>> websocket::receive() {
     // from its header, before its payload is buffered.
     if (hs == header_status::ok && !is_control(h.op) && h.length > cfg_.max_message - msg_.size()) {
       co_await fail(close_code::too_big);
+      break;
+    }
+    // Its payload and the message so far come out of the server's budget
+    // (shared with request bodies) before the payload is buffered.
+    if (hs == header_status::ok && !is_control(h.op) && !held_.grow_to(msg_.size() + h.length)) {
+      co_await fail(close_code::try_again_later);
       break;
     }
     if (hs == header_status::ok && in_.size() - pos_ - h.size >= h.length) {

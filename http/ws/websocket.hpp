@@ -21,7 +21,8 @@
 //                                                               appended; FIN -> the message
 //
 // Any violation -- an unmasked frame, RSV bits, a stray continuation, a
-// message above the limit (1009), text that is not UTF-8 (1007) -- sends a
+// message above the limit (1009) or beyond the server's body budget (1013),
+// text that is not UTF-8 (1007) -- sends a
 // close frame with its code and ends the session (receive() returns
 // nullopt). An idle read timeout, or the server draining, sends 1001.
 //
@@ -37,6 +38,7 @@
 #include <string_view>
 
 #include "http/ws/frame.hpp"
+#include "http/server/body_budget.hpp"
 #include "runtime/task/task.hpp"
 
 namespace ringlane::engine {
@@ -47,6 +49,7 @@ namespace ringlane::http::ws {
 
 struct settings {
   std::size_t max_message = 1024 * 1024;          // bytes of one (reassembled) message; beyond -> 1009
+  detail::body_budget* budget = nullptr;          // shared with request bodies (the server's); full -> 1013
   std::chrono::milliseconds idle{75'000};         // a receive() waiting longer -> 1001
   std::chrono::milliseconds write{60'000};        // a send that cannot complete -> the session ends
   std::chrono::milliseconds close_wait{5'000};    // close(): how long to wait for the peer's close
@@ -110,6 +113,7 @@ class websocket {
   std::string in_;                            // received bytes; [pos_, end) not yet used
   std::size_t pos_ = 0;
   std::string msg_;                           // the message being reassembled
+  detail::body_budget::hold held_;            // msg_ and the frame payload being read, in cfg_.budget
   opcode msg_type_ = opcode::text;
   bool in_message_ = false;                   // a data frame without FIN was read
   std::size_t utf8_checked_ = 0;              // msg_ bytes known to be whole UTF-8

@@ -2,6 +2,8 @@
 // backends: request bodies held by all connections together stay within it;
 // a body that does not fit gets 503 with Retry-After and the connection
 // closes; what a finished, refused or abandoned body held comes back.
+// WebSocket messages share it: one that does not fit ends its session with
+// 1013 (try again later).
 // server::stats().body_memory shows what is held, so each step waits for the
 // server to reach a state instead of racing it.
 #include <chrono>
@@ -11,6 +13,7 @@
 
 #include "tests/http/support/http_client.hpp"
 #include "tests/http/support/test_server.hpp"
+#include "tests/http/support/ws_client.hpp"
 
 namespace ringlane {
 namespace {
@@ -116,6 +119,33 @@ TEST_P(BodyBudgetTest, AClientThatLeavesMidBodyGivesItsShareBack) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(srv_->stats().body_refusals, 0u);
+}
+
+TEST_P(BodyBudgetTest, WebSocketMessagesShareTheBudget) {
+  auto a = holder();
+  constexpr std::uint8_t kBinary = 0x2, kCont = 0x0;
+  {
+    testing::ws_client w(srv_->port());
+    auto up = w.open();
+    ASSERT_TRUE(up && up->status == 101);
+    ASSERT_TRUE(w.send(kBinary, std::string(20'000, 'w')));  // exactly what is left fits
+    auto echo = w.read();
+    ASSERT_TRUE(echo);
+    EXPECT_EQ(echo->payload.size(), 20'000u);
+    EXPECT_TRUE(holds(80'000)) << "the delivered message kept its share";
+    // Fragments: the second one would take the message past what is left.
+    ASSERT_TRUE(w.send(kBinary, std::string(15'000, 'w'), false));
+    ASSERT_TRUE(holds(95'000)) << "the first fragment was not held";
+    w.send(kCont, std::string(10'000, 'w'));  // may fail once the server has closed
+    EXPECT_EQ(w.read_close_then_eof(), 1013);
+  }
+  EXPECT_TRUE(holds(80'000)) << "the refused message kept its share";
+  testing::ws_client w(srv_->port());
+  auto up = w.open();
+  ASSERT_TRUE(up && up->status == 101);
+  w.send(kBinary, std::string(30'000, 'w'));
+  EXPECT_EQ(w.read_close_then_eof(), 1013);  // refused from its header
+  EXPECT_TRUE(holds(80'000));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BodyBudgetTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
