@@ -50,7 +50,7 @@ class body_budget {
     }
     ~hold() { release(); }
 
-    // Holds `n` bytes in all if that fits (true at once when n <= held());
+    // Holds `n` bytes in all if that fits (true at once when it holds that much already);
     // false, holding what it held, when the budget has no room for the rest.
     // The common case (no body, or a body already held) is one comparison
     // inlined into the connection loop; growing is a call.
@@ -60,7 +60,6 @@ class body_budget {
       if (budget_ != nullptr) budget_->used_.fetch_sub(held_, std::memory_order_relaxed);
       held_ = 0;
     }
-    std::uint64_t held() const noexcept { return held_; }
 
    private:
     [[gnu::noinline]] bool grow(std::uint64_t n) noexcept {
@@ -73,7 +72,6 @@ class body_budget {
     std::uint64_t held_ = 0;
   };
 
-  std::uint64_t cap() const noexcept { return cap_; }
   std::uint64_t in_use() const noexcept { return used_.load(std::memory_order_relaxed); }
 
  private:
