@@ -9,12 +9,14 @@
 #include <exception>
 
 #include "apps/demo/handlers.hpp"
+#include "http/server/cors.hpp"
 #include "http/server/server.hpp"
 
 int main(int argc, char** argv) {
   using namespace ringlane;
   try {
     http::server server(http::options::from_args(argc, argv));
+    server.use(http::cors());  // browser apps on any origin may call the demo
     demo::register_routes(server);
     demo::set_metrics_server(&server);
     const int rc = server.run();

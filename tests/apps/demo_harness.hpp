@@ -285,6 +285,7 @@ class http_client {
 
   http_response read_response() {
     http_response r = read_head();
+    if (r.status == 204 || r.status == 304) return r;  // never a body (RFC 9112 6.3)
     if (r.chunked) {
       while (std::optional<std::string> c = read_chunk()) {
         r.body += *c;

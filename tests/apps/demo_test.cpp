@@ -38,6 +38,22 @@ TEST_P(DemoTest, IndexListsEveryEndpoint) {
   }
 }
 
+// The demo answers browser apps on other origins (http::cors()).
+TEST_P(DemoTest, BrowsersOnOtherOriginsMayCall) {
+  http_client c(port());
+  c.send_all(
+      "OPTIONS /users/42 HTTP/1.1\r\nHost: a\r\nOrigin: http://localhost:5173\r\n"
+      "Access-Control-Request-Method: GET\r\n\r\n"
+      "GET /users/42 HTTP/1.1\r\nHost: a\r\nOrigin: http://localhost:5173\r\n\r\n");
+  const http_response pre = c.read_response();
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.header("access-control-allow-origin"), "*");
+  EXPECT_EQ(pre.header("access-control-allow-methods"), "GET, HEAD, OPTIONS");
+  const http_response r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("access-control-allow-origin"), "*");
+}
+
 // One masked client frame (payload under 126 bytes).
 std::string ws_frame(std::uint8_t op, std::string_view payload) {
   std::string f{static_cast<char>(0x80 | op), static_cast<char>(0x80 | payload.size())};
