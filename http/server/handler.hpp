@@ -10,10 +10,11 @@
 // request, http/README.md section 7). Middleware and the handler deadline
 // treat both alike (a plain handler cannot overrun a deadline by waiting).
 //
-//   http::middleware auth{.before = [](http::context& ctx) -> task<bool> {
+//   http::middleware auth;
+//   auth.before = [](http::context& ctx) -> task<bool> {
 //     if (ctx.header("authorization").empty()) { ctx.response().status(401); co_return false; }
 //     co_return true;                        // go on to the handler
-//   }};
+//   };
 //
 // Order for one request, global middleware around per-route middleware:
 //
