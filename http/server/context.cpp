@@ -32,6 +32,7 @@ void context::begin(const request_head& head, std::string& body) noexcept {
   sent_ = sent::nothing;
   body_left_ = 0;
   close_after_ = false;
+  abandoned_ = false;
 }
 
 void context::release_memory(std::size_t keep) noexcept {

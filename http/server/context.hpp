@@ -157,6 +157,15 @@ class context {
   // Server, the client's minor version).
   write_options wire_options() const noexcept;
   void mark_gone() noexcept { gone_ = true; }
+  // The handler failed after its response began (an exception, the handler
+  // deadline): the connection closes without ending the response as
+  // complete -- no last chunk -- so the client sees it was cut short
+  // (RFC 9112 section 8).
+  void abandon_response() noexcept {
+    abandoned_ = true;
+    close_after_ = true;
+  }
+  bool response_abandoned() const noexcept { return abandoned_; }
   // What a WebSocket session takes over from its connection: the unparsed
   // bytes, and the idle flag and drain state a graceful shutdown acts on.
   void bind_connection(std::string_view& in, ws::connection_watch watch) noexcept {
@@ -181,6 +190,7 @@ class context {
   sent sent_ = sent::nothing;
   std::uint64_t body_left_ = 0;  // sized: bytes start_body() announced and send_body() still owes
   bool close_after_ = false;
+  bool abandoned_ = false;
   bool gone_ = false;
   bool draining_ = false;
 };

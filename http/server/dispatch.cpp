@@ -25,7 +25,8 @@ std::string what_of(const std::exception_ptr& e) {
 }
 
 // Something went wrong inside user code: a 500 if we still can, else end
-// the connection (a stream already started cannot change its status).
+// the connection (a stream already started cannot change its status, and
+// must not look complete).
 void fail(context& ctx, int status, const std::string& why) {
   std::fprintf(stderr, "ringlane: %.*s %.*s: %d (%s)\n", static_cast<int>(ctx.method().size()), ctx.method().data(),
                static_cast<int>(ctx.target().size()), ctx.target().data(), status, why.c_str());
@@ -33,7 +34,7 @@ void fail(context& ctx, int status, const std::string& why) {
     ctx.response().clear();
     ctx.response().status(status).content_type("text/plain").body(std::string(reason_phrase(status)));
   } else {
-    ctx.close_after();
+    ctx.abandon_response();
   }
 }
 
@@ -175,7 +176,8 @@ void finish_response(context& ctx, core& c) {
       break;
     }
     case context::sent::chunked:
-      if (ctx.method() != "HEAD" && ctx.request().version_minor >= 1 && !ctx.client_gone())
+      if (ctx.method() != "HEAD" && ctx.request().version_minor >= 1 && !ctx.client_gone() &&
+          !ctx.response_abandoned())
         write_last_chunk(s.queue_buffer());
       break;
     case context::sent::whole:

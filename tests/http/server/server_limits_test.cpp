@@ -138,6 +138,22 @@ TEST_P(ServerLimitsTest, AHandlerPastItsDeadlineGets503) {
   EXPECT_EQ(r2->body, "slow");
 }
 
+// A stream the deadline or an exception cuts short must not look complete:
+// the connection closes after the chunks sent so far, with no last chunk.
+TEST_P(ServerLimitsTest, AStreamCutShortEndsWithoutTheLastChunk) {
+  http::options o = opts();
+  o.timeouts.handler = 50ms;
+  auto srv = testing::start_test_server(o);
+  for (const char* then : {"wait", "throw"}) {
+    http_conn c(srv->port());
+    ASSERT_TRUE(c.send(std::string("GET /stream-cut?then=") + then + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c.read_to_close()) << then;
+    const std::string& wire = c.buffered();
+    EXPECT_NE(wire.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << then;
+    EXPECT_TRUE(wire.ends_with("\r\n6\r\nfirst\n\r\n")) << then << ": " << wire;
+  }
+}
+
 TEST_P(ServerLimitsTest, TwoThousandIdleConnectionsAreAllStillServed) {
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);

@@ -145,6 +145,19 @@ class http_conn {
     }
   }
 
+  // Reads everything until the server closes (into buffered()); false if it
+  // did not close within the timeout.
+  bool read_to_close() {
+    char tmp[65536];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
+      if (n < 0) return false;
+      buf_.append(tmp, static_cast<std::size_t>(n));
+    }
+  }
+
   std::string& buffered() { return buf_; }
 
  private:

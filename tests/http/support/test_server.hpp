@@ -91,6 +91,17 @@ inline task<void> stream(http::context& ctx) {
   }
 }
 
+// /stream-cut?then=throw|wait -> one chunk, then an exception or a wait
+// of 10 s (for a handler deadline to cut).
+inline task<void> stream_cut(http::context& ctx) {
+  const bool started = co_await ctx.start_stream(200, "text/plain");
+  if (!started) co_return;
+  const bool ok = co_await ctx.send_chunk("first\n");
+  if (!ok) co_return;
+  if (ctx.query("then").value_or("") == "throw") throw std::runtime_error("failed mid-stream");
+  co_await sleep(std::chrono::seconds(10));
+}
+
 // /events -> two Server-Sent Events
 inline task<void> events(http::context& ctx) {
   const bool started = co_await ctx.start_sse();
@@ -164,6 +175,7 @@ inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
   s->get("/n/:i", handlers::number);
   s->get("/boom", handlers::boom);
   s->get("/stream", handlers::stream);
+  s->get("/stream-cut", handlers::stream_cut);
   s->get("/slow", handlers::slow);
   s->get("/sized", handlers::sized);
   s->get("/events", handlers::events);
