@@ -471,6 +471,16 @@ void request_parser::next() noexcept {
   }
 }
 
+bool request_parser::error_for_head() const noexcept {
+  // finish_head() ran: the head says. Before that, llhttp has stored the
+  // method once its token matched, and a four-byte method_ shows that the
+  // token it matched is this message's, not the previous one's -- unless
+  // the token went on ("HEADER"): then llhttp refused it, and we sniffed.
+  if (!head_.method.empty()) return head_.method == "HEAD";
+  const auto* p = std::launder(reinterpret_cast<const llhttp_t*>(llhttp_));
+  return method_.len == 4 && !sniffing_ && p->method == HTTP_HEAD;
+}
+
 void request_parser::reset() noexcept {
   status_ = 0;
   reason_ = {};

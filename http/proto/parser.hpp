@@ -97,6 +97,9 @@ class request_parser {
   void set_body_limit(std::size_t max) noexcept { body_limit_ = max; }  // current message (streaming: SIZE_MAX)
   int error_status() const noexcept { return status_; }  // 0 when no error
   std::string_view error_reason() const noexcept { return reason_; }  // short text for logs / the error body
+  // After an error: the request was a HEAD (as far as it was read), so the
+  // error response must carry no body.
+  bool error_for_head() const noexcept;
   bool in_message() const noexcept { return in_message_; }  // bytes of an unfinished message were seen
   void next() noexcept;   // after complete: ready for the next message (no-op after an error)
   void reset() noexcept;  // forget everything, errors included (e.g. to reuse for a new connection)

@@ -247,7 +247,7 @@ void write_chunk(std::string& out, std::string_view data) {
 
 void write_last_chunk(std::string& out) { out.append("0\r\n\r\n", 5); }
 
-void write_error(std::string& out, int status, bool keep_alive) {
+void write_error(std::string& out, int status, bool keep_alive, bool head_request) {
   head_spec h{};
   h.code = wire_status(status);
   std::string_view body = reason_phrase(h.code);
@@ -256,7 +256,7 @@ void write_error(std::string& out, int status, bool keep_alive) {
   h.conn = keep_alive ? connection_field::none : connection_field::close;
   h.server = "ringlane";
   if (h.frame == framing::length) h.content_type = "text/plain";
-  emit(out, nullptr, h, h.frame == framing::length ? body : std::string_view());
+  emit(out, nullptr, h, h.frame == framing::length && !head_request ? body : std::string_view());
 }
 
 }  // namespace ringlane::http

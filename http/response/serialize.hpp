@@ -76,7 +76,8 @@ void write_last_chunk(std::string& out);
 
 // A minimal response for errors the engine answers itself (400, 408, 413,
 // 414, 431, 500, 501, 505): text/plain, the reason phrase as the body,
-// "Connection: close" unless keep_alive.
-void write_error(std::string& out, int status, bool keep_alive = false);
+// "Connection: close" unless keep_alive. To a HEAD request (head_request)
+// the same head without the body (RFC 9110 9.3.2).
+void write_error(std::string& out, int status, bool keep_alive = false, bool head_request = false);
 
 }  // namespace ringlane::http

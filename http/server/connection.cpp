@@ -227,7 +227,7 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
         }
         continue;
       case parse_event::error:
-        write_error(s.queue_buffer(), parser.error_status());
+        write_error(s.queue_buffer(), parser.error_status(), false, parser.error_for_head());
         break;
       case parse_event::complete:
         if (!body_held.grow_to(parser.body().size())) {

@@ -355,6 +355,37 @@ TEST(Parser, AHigherMinorVersionIsReadAsHttp11) {
   EXPECT_TRUE(p.head().keep_alive);  // 1.1's default, not 1.0's
 }
 
+// An error answering a HEAD request must carry no body: the parser tells
+// whether the failed request was one, however far it got.
+TEST(Parser, ErrorsKnowWhetherTheRequestWasHead) {
+  struct {
+    const char* request;
+    bool head;
+  } cases[] = {
+      {"HEAD /%zz HTTP/1.1\r\nHost: a\r\n\r\n", true},            // after the head: bad path
+      {"HEAD / HTTP/2.0\r\nHost: a\r\n\r\n", true},               // 505
+      {"HEAD / HTTP/1.1\r\nHost: a\r\nBad Name: v\r\n\r\n", true},  // inside the head
+      {"GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n", false},
+      {"HEADER / HTTP/1.1\r\nHost: a\r\n\r\n", false},            // another method
+      {"POST / HTTP/1.1\r\nHost: a\r\nBad Name: v\r\n\r\n", false},
+  };
+  for (const auto& c : cases) {
+    for (std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
+      request_parser p{limits{}};
+      ASSERT_EQ(run(p, c.request, chunk), parse_event::error) << c.request;
+      EXPECT_EQ(p.error_for_head(), c.head) << c.request << " chunk " << chunk;
+    }
+  }
+  // A HEAD before the failed request does not count.
+  request_parser p{limits{}};
+  std::size_t used = 0;
+  const std::string head = "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n";
+  ASSERT_EQ(run(p, head, 0, &used), parse_event::complete);
+  p.next();
+  ASSERT_EQ(run(p, "POST / HTTP/1.1\r\nHost: a\r\nBad Name: v\r\n\r\n"), parse_event::error);
+  EXPECT_FALSE(p.error_for_head());
+}
+
 TEST(Parser, ExpectContinueIsReportedAtTheHead) {
   request_parser p;
   std::size_t c = 0;

@@ -339,6 +339,22 @@ TEST_P(ServerTest, HostileRequestsGetTheirStatusAndAClose) {
   EXPECT_EQ(r->status, 200);
 }
 
+// The engine's own error answers to HEAD keep their Content-Length but send
+// no body (RFC 9110 9.3.2): the connection then closes with nothing more.
+TEST_P(ServerTest, ErrorsAnsweringHeadCarryNoBody) {
+  auto srv = testing::start_test_server(opts());
+  for (const std::string request : {"HEAD /%zz HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD / HTTP/1.1\r\n\r\n",
+                                    "HEAD / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n"}) {
+    http_conn c(srv->port());
+    ASSERT_TRUE(c.send(request));
+    auto r = c.read_reply(/*head_request=*/true);
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 400) << request;
+    EXPECT_EQ(r->header("content-length"), "11") << request;  // "Bad Request", not sent
+    EXPECT_TRUE(c.closed_by_peer()) << request;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
                          testing::backend_param_name{});
 
