@@ -71,10 +71,15 @@ struct stream::state {
   stream_stats stats;
 
   deadline_timer timer;
+  // The wheel of the worker the stream lives on. Kept, not looked up: a
+  // stream may be destroyed off its worker, by the runtime's teardown
+  // cancelling a task the drain deadline cut short.
+  ringlane::detail::timer_wheel* wheel;
   bool timed_out = false;
 
-  explicit state(int f) : fd(f), io(current_io()) {
+  explicit state(int f) : fd(f), io(current_io()), wheel(nullptr) {
     if (!io) throw std::logic_error("engine::stream created outside an engine worker");
+    wheel = &ringlane::detail::worker_wheel();
     timer.owner = this;
     rop.owner = this;
     rop.code = op_code::recv_multishot;
@@ -227,7 +232,7 @@ stream::~stream() {
     if (c.has_buffer) s->io->buffers().put(c.bid);
   });
   s->chunks.clear();
-  if (s->timer.armed()) ringlane::detail::worker_wheel().cancel(s->timer);
+  if (s->timer.armed()) s->wheel->cancel(s->timer);
   // Cancel what is in flight; each completion drops its reference, the last
   // one closes the socket. The op objects live in the state, so the kernel
   // never sees freed memory.
@@ -314,7 +319,7 @@ task<std::int32_t> stream::drain() {
 void stream::set_read_backlog(std::size_t chunks) noexcept { s_->max_chunks = std::max<std::size_t>(chunks, 1); }
 
 void stream::arm(state* s, std::chrono::milliseconds d) noexcept {
-  ringlane::detail::timer_wheel& wheel = ringlane::detail::worker_wheel();
+  ringlane::detail::timer_wheel& wheel = *s->wheel;
   s->timed_out = false;
   wheel.reset(s->timer, wheel.now() + static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)) + 1);
 }
@@ -325,12 +330,12 @@ std::uint64_t stream::deadline() const noexcept { return s_->timer.deadline(); }
 
 void stream::set_deadline(std::uint64_t wheel_ms) noexcept {
   s_->timed_out = false;
-  ringlane::detail::worker_wheel().reset(s_->timer, wheel_ms);
+  s_->wheel->reset(s_->timer, wheel_ms);
 }
 
 void stream::clear_timeout() noexcept {
   s_->timed_out = false;
-  if (s_->timer.armed()) ringlane::detail::worker_wheel().cancel(s_->timer);
+  if (s_->timer.armed()) s_->wheel->cancel(s_->timer);
 }
 
 bool stream::timed_out() const noexcept { return s_->timed_out; }

@@ -224,6 +224,25 @@ TEST_P(ServerLimitsTest, GracefulDrainFinishesInFlightWorkAndClosesIdleConnectio
   EXPECT_GE(whole.load(), 200);
 }
 
+// Handlers still waiting when the drain deadline passes are cancelled by
+// the runtime's teardown, off their worker: their connections' timers and
+// I/O must be let go of from there, and every client sees the end.
+TEST_P(ServerLimitsTest, TheDrainDeadlineCutsOffHandlersThatStillWait) {
+  http::options o = opts(2);
+  o.timeouts.drain = 100ms;
+  auto srv = testing::start_test_server(o);
+  http_conn streaming(srv->port()), sleeping(srv->port());
+  ASSERT_TRUE(streaming.send("GET /stream-cut?then=wait HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(sleeping.send("GET /slow?ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head = streaming.read_reply(/*head_request=*/true);  // the stream has begun
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  srv->stop();  // returns: no abort, no hang
+  EXPECT_TRUE(streaming.read_to_close());
+  EXPECT_TRUE(sleeping.read_to_close());
+  EXPECT_TRUE(sleeping.buffered().empty());  // cut off before any answer
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerLimitsTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
                          testing::backend_param_name{});
 
