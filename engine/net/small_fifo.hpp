@@ -54,6 +54,12 @@ class small_fifo {
     const T* s = heap_ ? heap_.get() : inline_;
     for (std::size_t i = 0; i < count_; ++i) f(s[(head_ + i) & mask_]);
   }
+  // f(T&) for every entry, front first: entries may change in place.
+  template <class F>
+  void for_each_mut(F&& f) {
+    T* s = slots();
+    for (std::size_t i = 0; i < count_; ++i) f(s[(head_ + i) & mask_]);
+  }
 
  private:
   T* slots() noexcept { return heap_ ? heap_.get() : inline_; }

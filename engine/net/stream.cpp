@@ -5,10 +5,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "engine/net/small_fifo.hpp"
+#include "engine/net/spill_pool.hpp"
 #include "runtime/task/yield.hpp"
 #include "runtime/time/sleep.hpp"
 
@@ -43,6 +45,7 @@ struct stream::state {
     std::int32_t res;
     std::uint16_t bid;
     bool has_buffer;
+    bool spilled = false;  // `bid` is a block of the spill pool, not of the receive pool
   };
 
   int fd;
@@ -57,6 +60,10 @@ struct stream::state {
   std::size_t max_chunks = 16;   // read-ahead backlog (see set_read_backlog)
   small_fifo<chunk, 16> chunks;  // completions nobody has read yet
   waker reader;
+  // Spilling: where this worker's spilled chunks go, and how many bytes of
+  // this stream's backlog are there.
+  spill_pool* spill;
+  std::size_t spilled_bytes = 0;
 
   // Sending: `out` collects queue()d bytes; `inflight` is what the kernel is
   // sending (from inflight_off on). They swap when a send batch starts.
@@ -77,9 +84,10 @@ struct stream::state {
   ringlane::detail::timer_wheel* wheel;
   bool timed_out = false;
 
-  explicit state(int f) : fd(f), io(current_io()), wheel(nullptr) {
+  explicit state(int f) : fd(f), io(current_io()), spill(nullptr), wheel(nullptr) {
     if (!io) throw std::logic_error("engine::stream created outside an engine worker");
     wheel = &ringlane::detail::worker_wheel();
+    spill = &spill_pool::mine();
     timer.owner = this;
     rop.owner = this;
     rop.code = op_code::recv_multishot;
@@ -116,10 +124,14 @@ struct stream::state {
       if (result == -ENOBUFS) ++stats.enobufs;
       if (result > 0) stats.bytes_in += static_cast<std::uint64_t>(result);
       chunks.push_back({result, bid, (cflags & completion_flags::buffer) != 0});
-      if (reader) std::move(reader).wake();
+      if (reader) {
+        std::move(reader).wake();
+      } else if (result > 0 && pool_low()) {
+        spill_backlog();  // nobody reading, and other connections need the pool
+      }
       // Too much read ahead: stop receiving (the data waits in the socket,
       // and TCP flow control slows the client) until read() catches up.
-      if (more && !recv_paused && chunks.size() >= max_chunks) {
+      if (more && !recv_paused && (chunks.size() >= max_chunks || (spilled_bytes > 0 && spilled_bytes >= io->buffers().buffer_size()))) {
         recv_paused = true;
         ++stats.recv_pauses;
         io->cancel(rop);
@@ -132,6 +144,31 @@ struct stream::state {
       rop.state = op_state::done;
       unref();
     }
+  }
+
+  // Spilling (stream.hpp): below a quarter of the pool left, a backlog
+  // nobody is reading moves to the heap.
+  bool pool_low() const noexcept {
+    const buffer_pool& p = io->buffers();
+    return p.available() < p.capacity() / 4;
+  }
+  // Moves every queued chunk still in a receive-pool buffer into a spill
+  // block and gives the buffer back (a chunk stays put when the spill pool
+  // is full). The queue's order is untouched. Cold and out of line: the
+  // receive path stays lean.
+  [[gnu::cold, gnu::noinline]] void spill_backlog() {
+    buffer_pool& pool = io->buffers();
+    chunks.for_each_mut([&](chunk& c) {
+      if (c.spilled || !c.has_buffer || c.res <= 0) return;
+      const auto bytes = pool.get(c.bid).first(static_cast<std::size_t>(c.res));
+      const std::optional<std::uint16_t> id = spill->add(bytes);
+      if (!id) return;
+      pool.put(c.bid);
+      c.bid = *id;
+      c.spilled = true;
+      spilled_bytes += static_cast<std::size_t>(c.res);
+      ++stats.spilled;
+    });
   }
 
   // Starts a send of the rest of `inflight`. A backend that completes at
@@ -229,7 +266,11 @@ stream::~stream() {
   s->reader = waker{};
   s->flusher = waker{};
   s->chunks.for_each([s](const state::chunk& c) {
-    if (c.has_buffer) s->io->buffers().put(c.bid);
+    if (c.spilled) {
+      s->spill->put(c.bid);
+    } else if (c.has_buffer) {
+      s->io->buffers().put(c.bid);
+    }
   });
   s->chunks.clear();
   if (s->timer.armed()) s->wheel->cancel(s->timer);
@@ -268,6 +309,10 @@ task<pooled> stream::read() {
         co_await yield_now();
       }
       continue;
+    }
+    if (c.spilled) {
+      s->spilled_bytes -= static_cast<std::size_t>(c.res);
+      co_return pooled{c.res, pool_buffer(s->spill, c.bid, static_cast<std::uint32_t>(c.res))};
     }
     if (c.res > 0 && c.has_buffer) co_return pooled{c.res, pool_buffer(&s->io->buffers(), c.bid, static_cast<std::uint32_t>(c.res))};
     if (c.has_buffer) s->io->buffers().put(c.bid);

@@ -15,6 +15,15 @@
 //     nobody reads are queued. On -ENOBUFS (pool empty) the recv is re-armed
 //     after buffers come back (backing off), and no data is lost: it stays
 //     in the socket.
+//   * Spilling. The pool is shared by every connection on the worker, so a
+//     connection that stops reading (its handler waits on a client that
+//     does not read its responses, say) must not keep pool buffers others
+//     need. When a chunk arrives that nobody is waiting to read while less
+//     than a quarter of the pool is left, the stream copies its whole
+//     backlog into heap blocks of the worker's spill pool (spill_pool.hpp)
+//     and gives those buffers back, and it pauses receiving once one
+//     buffer's worth is spilled. read() hands spilled chunks out, in order,
+//     as pool_buffers over spill blocks: readers see no difference.
 //   * One send in flight. queue() appends to an outgoing buffer; flush()
 //     hands it to the kernel as one send and returns without waiting for the
 //     completion (the task goes straight back to reading: one wake-up per
@@ -56,7 +65,8 @@
 namespace ringlane::engine {
 
 struct stream_stats {
-  std::uint64_t bytes_in = 0, bytes_out = 0, sends = 0, short_sends = 0, recv_rearms = 0, enobufs = 0, recv_pauses = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0, sends = 0, short_sends = 0, recv_rearms = 0, enobufs = 0, recv_pauses = 0,
+                spilled = 0;  // chunks copied out of the pool while it ran low
 };
 
 class stream {

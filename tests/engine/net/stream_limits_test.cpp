@@ -161,6 +161,50 @@ TEST_P(StreamLimitsTest, AFullBacklogPausesReceivingAndLosesNothing) {
   EXPECT_TRUE(got == payload) << got.substr(0, 40);
 }
 
+// A stream nobody reads must not starve the other connections of the
+// worker's shared pool: once less than a quarter is left, its backlog moves
+// to the heap (in order, nothing lost) and receiving pauses.
+TEST_P(StreamLimitsTest, ABacklogNobodyReadsSpillsOutOfALowPool) {
+  runtime rt(testing::engine_runtime(GetParam(), 1, 16, 4096));  // 16 buffers, a backlog may hold 16
+  int a[2], b[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+  constexpr std::size_t kBytes = 256 << 10;
+  const std::string payload = testing::pattern(kBytes, 7);
+  std::thread writer([&] { testing::send_all_blocking(a[1], payload); });
+  auto body = [&]() -> task<std::string> {
+    engine::stream stalled(a[0]);
+    stalled.set_timeout(10s);
+    engine::pooled first = co_await stalled.read();  // arms the recv
+    if (first.res <= 0) co_return "first read failed";
+    std::string got(first.buffer.view());
+    first.buffer.reset();
+    for (int i = 0; i < 5000 && stalled.stats().recv_pauses == 0; ++i) co_await sleep(1ms);
+    if (stalled.stats().recv_pauses == 0) co_return "never paused";
+    if (stalled.stats().spilled == 0) co_return "paused holding pool buffers: nothing spilled";
+    // Another connection on this worker still gets a buffer at once.
+    engine::stream other(b[0]);
+    other.set_timeout(5s);
+    if (!testing::send_all_blocking(b[1], "ping")) co_return "send failed";
+    engine::pooled ping = co_await other.read();
+    if (ping.res <= 0) co_return "the other connection starved: " + std::to_string(ping.res);
+    if (ping.buffer.view() != "ping") co_return "the other connection got " + std::string(ping.buffer.view());
+    ping.buffer.reset();
+    while (got.size() < kBytes) {
+      engine::pooled c = co_await stalled.read();
+      if (c.res <= 0) co_return "read failed: " + std::to_string(c.res);
+      got.append(c.buffer.view());
+    }
+    co_return got;
+  };
+  const std::string got = rt.block_on(body());
+  writer.join();
+  ::close(a[1]);
+  ::close(b[1]);
+  ASSERT_EQ(got.size(), kBytes) << got;
+  EXPECT_TRUE(got == payload) << got.substr(0, 40);
+}
+
 // release_memory(): the send buffers give back what a large response made
 // them grow to -- when the send completes if the kernel still had them, at
 // once otherwise -- and keep small ones.
