@@ -135,8 +135,12 @@ task<void> serve(context& ctx, const config& cfg) {
 
   if (S_ISDIR(st.st_mode)) {
     if (!rel.empty() && rel.back() != '/') {  // "dir" -> "dir/", so relative links resolve
+      // The path is decoded; a Location must not be. One leading slash
+      // only: "//host/" would send the client to another host (RFC 3986 4.2).
+      std::string_view p = ctx.path();
+      while (p.size() > 1 && p[1] == '/') p.remove_prefix(1);
       std::string to;
-      percent_encode_path(ctx.path(), to);  // the path is decoded; a Location must not be
+      percent_encode_path(p, to);
       to += '/';
       if (!ctx.query().empty()) to.append("?").append(ctx.query());
       ctx.response().status(301).header("Location", to).content_type("text/plain").body("Moved Permanently");
@@ -174,7 +178,9 @@ task<void> serve(context& ctx, const config& cfg) {
   res.content_type(content_type_for(path));
 
   std::vector<byte_range> parts;
-  if (ctx.request().has_header("range") && range_still_valid(ctx.request(), etag, st.st_mtime)) {
+  // Range is a singleton field: two of them make the request's Range
+  // invalid, and an invalid Range is ignored (RFC 9110 14.2).
+  if (ctx.request().header_count("range") == 1 && range_still_valid(ctx.request(), etag, st.st_mtime)) {
     switch (parse_ranges(ctx.header("range"), size, parts)) {
       case range_result::satisfiable:
         break;

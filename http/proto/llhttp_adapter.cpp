@@ -78,9 +78,11 @@ struct llhttp_glue {
     }
     // The loose build lets HTAB and FF into a target; a peer that splits
     // the request line on any whitespace would read another target there.
+    // Bytes above 0x7F are no URI characters either (RFC 3986 2; a client
+    // percent-encodes UTF-8), so they get the 400 of RFC 9112 3.2 too.
     for (std::size_t i = 0; i < len; ++i) {
       const auto c = static_cast<unsigned char>(at[i]);
-      if (c < 0x21 || c == 0x7F) return stop(r, 400, "control byte in the request-target");
+      if (c < 0x21 || c >= 0x7F) return stop(r, 400, "control or non-ASCII byte in the request-target");
     }
     r.url_.len += static_cast<std::uint32_t>(len);
     r.url_end_ = r.span_end_ = begin + static_cast<std::uint32_t>(len);
@@ -472,7 +474,7 @@ void request_parser::next() noexcept {
 }
 
 bool request_parser::error_for_head() const noexcept {
-  // finish_head() ran: the head says. Before that, llhttp has stored the
+  // finish_head() set the head's method: it says. Before that, llhttp stored the
   // method once its token matched, and a four-byte method_ shows that the
   // token it matched is this message's, not the previous one's -- unless
   // the token went on ("HEADER"): then llhttp refused it, and we sniffed.

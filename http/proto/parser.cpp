@@ -99,12 +99,6 @@ int request_parser::fail(int status, std::string_view reason) noexcept {
 }
 
 int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept {
-  // Reserve room for the decoded path first: it never outgrows the raw target,
-  // so after this no append moves the arena under the views made below.
-  arena_.reserve(arena_.size() + url_.len + 1);
-  const char* a = arena_.data();
-  head_.method = {a + method_.off, method_.len};  // first: error_for_head() reads it
-  head_.target = {a + url_.off, url_.len};
   // llhttp's version check is off (LENIENT_VERSION): any digit.digit
   // arrives here. Another major is 505; a higher 1.x minor is served as
   // 1.1, the highest we speak (RFC 9110 2.5).
@@ -112,6 +106,12 @@ int request_parser::finish_head(std::uint8_t major, std::uint8_t minor) noexcept
   if (minor > 1) minor = 1;
   head_.version_minor = minor;
 
+  // Reserve room for the decoded path first: it never outgrows the raw target,
+  // so after this no append moves the arena under the views made below.
+  arena_.reserve(arena_.size() + url_.len + 1);
+  const char* a = arena_.data();
+  head_.method = {a + method_.off, method_.len};
+  head_.target = {a + url_.off, url_.len};
   // One pass: make each field's views (llhttp strips a value's leading OWS
   // but reports the trailing one) and look at the few names that decide
   // framing and persistence; the switch on length keeps most fields to one

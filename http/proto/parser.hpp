@@ -39,8 +39,9 @@
 //        followed by CRLF included); chunk extensions longer than
 //        max_request_line on one chunk line;
 //        target that is not origin-, absolute-, '*' (OPTIONS) or authority-
-//        form (CONNECT); CONNECT with content; bad %-escape, %00 or ".."
-//        above root in the path
+//        form (CONNECT); a control byte, DEL or a byte above 0x7F in the
+//        target (raw UTF-8 included: clients percent-encode it); CONNECT
+//        with content; bad %-escape, %00 or ".." above root in the path
 //   413  Content-Length above the body limit (at head time), or a chunked
 //        body growing past it
 //   414  request line longer than limits::max_request_line

@@ -18,6 +18,12 @@ bool request_head::has_header(std::string_view name) const noexcept {
   return false;
 }
 
+std::size_t request_head::header_count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (const header_field& f : headers) n += ascii::iequals(f.name, name) ? 1 : 0;
+  return n;
+}
+
 void request_head::clear() noexcept {
   headers.clear();
   // One store per field: a chained `a = b = {}` makes GCC build the empty

@@ -34,6 +34,8 @@ struct request_head {
   // First field with this name, ASCII case-insensitive; "" if absent.
   std::string_view header(std::string_view name) const noexcept;
   bool has_header(std::string_view name) const noexcept;
+  // How many fields have this name (a singleton field sent twice is invalid).
+  std::size_t header_count(std::string_view name) const noexcept;
 
   // Back to a default-constructed head, keeping the headers' capacity.
   void clear() noexcept;

@@ -203,8 +203,10 @@ task<std::optional<ws::websocket>> context::accept_websocket(std::string_view pr
   const ws::handshake hs = ws::check_handshake(*head_, protocol);
   if (hs.status != 0) {
     response_.status(hs.status).content_type("text/plain").body(hs.reason);
-    // 426 names what to upgrade to (RFC 9110 15.5.22, RFC 6455 4.4).
-    if (hs.status == 426) response_.header("Upgrade", "websocket").header("Sec-WebSocket-Version", "13");
+    // 426 names what to upgrade to (RFC 9110 15.5.22, RFC 6455 4.4); a
+    // sender of Upgrade lists it in Connection too (RFC 9110 7.8).
+    if (hs.status == 426)
+      response_.header("Upgrade", "websocket").header("Connection", "upgrade").header("Sec-WebSocket-Version", "13");
     co_return std::nullopt;
   }
   sent_ = sent::raw;  // from here on the bytes are frames: no more HTTP

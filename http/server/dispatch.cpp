@@ -74,6 +74,15 @@ task<void> call_handler(context& ctx, const route_entry& route, const options& o
   if (late) fail(ctx, 503, "handler deadline passed");
 }
 
+// What a path supports: its routed methods, and OPTIONS, which the server
+// answers itself when no route does (so 405 and OPTIONS agree).
+std::string allowed_methods(const core& c, std::string_view path) {
+  std::string allow = c.routes.allowed(path);
+  const bool routed = !ascii::for_each_list_item(allow, [](std::string_view m) { return m != "OPTIONS"; });
+  if (!routed) allow += ", OPTIONS";
+  return allow;
+}
+
 void not_routed(context& ctx, core& c, router::outcome why) {
   response& r = ctx.response();
   // OPTIONS without a route of its own: what the path (or, for "*", the
@@ -84,7 +93,7 @@ void not_routed(context& ctx, core& c, router::outcome why) {
       return;
     }
     if (why == router::outcome::method_not_allowed) {
-      r.status(204).header("Allow", c.routes.allowed(ctx.path()) + ", OPTIONS");
+      r.status(204).header("Allow", allowed_methods(c, ctx.path()));
       return;
     }
   }
@@ -94,7 +103,8 @@ void not_routed(context& ctx, core& c, router::outcome why) {
     return;
   }
   if (why == router::outcome::method_not_allowed) {
-    r.status(405).header("Allow", c.routes.allowed(ctx.path())).content_type("text/plain").body("Method Not Allowed");
+    // RFC 9110 15.5.6: the methods the resource supports.
+    r.status(405).header("Allow", allowed_methods(c, ctx.path())).content_type("text/plain").body("Method Not Allowed");
   } else {
     r.status(404).content_type("text/plain").body("Not Found");
   }

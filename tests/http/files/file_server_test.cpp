@@ -109,6 +109,24 @@ TEST_P(FileServerTest, DirectoriesRedirectThenServeTheirIndex) {
   EXPECT_EQ(empty->status, 403);  // a directory without an index: no listing
 }
 
+// Mounted at the root, a path with leading slashes must not redirect to
+// "//sub/", which a browser reads as the host "sub" (an open redirect).
+TEST_P(FileServerTest, ADirectoryRedirectNeverNamesAnotherHost) {
+  http::server root(testing::test_options(GetParam()));
+  root.get("/*path", http::serve_files(dir_));
+  root.start();
+  http_conn c(root.port());
+  for (const char* target : {"//sub", "///sub", "/%2fsub", "//sub?x=1"}) {
+    if (!c.send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n")) FAIL() << target;
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->status, 301) << target;
+    const std::string want = std::string_view(target).ends_with("?x=1") ? "/sub/?x=1" : "/sub/";
+    EXPECT_EQ(r->header("location"), want) << target;
+  }
+  root.stop();
+}
+
 TEST_P(FileServerTest, MissingHiddenAndSpecialFilesAre404) {
   http_conn c(srv_->port());
   for (const char* target : {"/static/nope.txt", "/static/.env", "/static/.git/config", "/static/fifo",
@@ -178,6 +196,11 @@ TEST_P(FileServerTest, RangesGet206Or416) {
   EXPECT_EQ(beyond->status, 416);
   EXPECT_EQ(beyond->header("content-range"), "bytes */1048576");
   EXPECT_EQ(beyond->header("content-type"), "text/plain");  // the error's, not the file's
+  // Range is a singleton field: two make it invalid, and it is ignored.
+  auto twice = get(c, "/static/index.html", "Range: bytes=0-1\r\nRange: bytes=2-3\r\n");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 200);
+  EXPECT_EQ(twice->body, "<h1>home</h1>");
   auto stale = get(c, "/static/index.html", "Range: bytes=0-3\r\nIf-Range: \"stale\"\r\n");
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 200);  // the file changed: all of it

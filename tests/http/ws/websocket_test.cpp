@@ -71,6 +71,7 @@ TEST_P(WebSocketTest, RefusedHandshakesGetAnHttpAnswerAndTheConnectionGoesOn) {
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->status, 426);
   EXPECT_EQ(plain->header("upgrade"), "websocket");
+  EXPECT_EQ(plain->header("connection"), "upgrade");  // with Upgrade (RFC 9110 7.8); the connection stays
   EXPECT_EQ(plain->header("sec-websocket-version"), "13");
   std::string bad_key = testing::ws_handshake_request();
   bad_key.replace(bad_key.find("dGhl"), 4, "!!!!");
