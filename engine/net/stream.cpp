@@ -11,6 +11,7 @@
 
 #include "engine/net/small_fifo.hpp"
 #include "engine/net/spill_pool.hpp"
+#include "runtime/task/coop.hpp"
 #include "runtime/task/yield.hpp"
 #include "runtime/time/sleep.hpp"
 
@@ -288,6 +289,8 @@ const stream_stats& stream::stats() const noexcept { return s_->stats; }
 task<pooled> stream::read() {
   using namespace std::chrono_literals;
   state* s = s_;
+  // A chunk already waiting: no suspension below, so the budget pays.
+  if (!s->chunks.empty() && !coop::spend()) co_await yield_now();
   std::chrono::milliseconds backoff = 1ms;
   for (;;) {
     if (s->chunks.empty() && !s->recv_armed) s->arm_recv();
@@ -337,7 +340,12 @@ bool stream::flush_awaiter::await_ready() noexcept {
   state* s = s_;
   if (!s->send_error && !s->send_busy && !s->out.empty()) s->next_batch();
   result_ = s->send_error;
-  return s->send_error || s->outstanding() <= high_water;
+  if (!s->send_error && s->outstanding() > high_water) return false;  // back-pressure: wait
+  // Done without waiting: a task that streams into a socket with room
+  // would never suspend, so it yields once its budget is spent.
+  if (coop::spend()) return true;
+  yield_ = true;
+  return false;
 }
 
 // Back-pressure: a reader slower than we write makes us wait here.

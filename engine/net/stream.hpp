@@ -60,6 +60,7 @@
 #include "engine/io/io_context.hpp"
 #include "engine/io/pool_buffer.hpp"
 #include "engine/ops/recv.hpp"
+#include "runtime/task/coop.hpp"
 #include "runtime/task/task.hpp"
 
 namespace ringlane::engine {
@@ -149,6 +150,7 @@ class stream::flush_awaiter {
   flush_awaiter(state* s, std::chrono::milliseconds bound) noexcept : s_(s), bound_(bound) {}
   bool await_ready() noexcept;
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    if (yield_) return coop::yield_from(parent);  // ready, but the budget is spent
     if (bound_.count() >= 0) arm(s_, bound_);
     wait_ = wait_below_high_water(s_);
     return std::move(wait_).operator co_await().await_suspend(parent);
@@ -159,6 +161,7 @@ class stream::flush_awaiter {
   state* s_;
   std::chrono::milliseconds bound_;  // negative: keep the stream's timeout
   std::int32_t result_ = 0;
+  bool yield_ = false;
   task<std::int32_t> wait_;
 };
 

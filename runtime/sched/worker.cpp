@@ -7,7 +7,12 @@
 #include <utility>
 
 #include "runtime/sched/scheduler.hpp"
+#include "runtime/task/coop.hpp"
 #include "runtime/task/waker.hpp"
+
+namespace ringlane::coop::detail {
+constinit thread_local std::uint32_t budget = budget_per_run;
+}  // namespace ringlane::coop::detail
 
 namespace ringlane::detail {
 namespace {
@@ -265,6 +270,7 @@ void worker::run_task(task_header* t) noexcept {
   t->bound = nullptr;
   t->parked = false;
   tls_task = t;
+  coop::detail::budget = coop::budget_per_run;
   t->resume_point.resume();
   tls_task = nullptr;
 

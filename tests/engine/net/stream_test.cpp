@@ -14,6 +14,7 @@
 #include "engine/ops/connect.hpp"
 #include "engine/ops/recv.hpp"
 #include "runtime/combinators/timeout.hpp"
+#include "runtime/task/coop.hpp"
 #include "runtime/time/sleep.hpp"
 #include "tests/engine/support.hpp"
 
@@ -334,6 +335,35 @@ TEST_P(EngineTest, AcceptBacksOffOnEmfileAndRecovers) {
   }
   EXPECT_EQ(served.load(), 3);
   EXPECT_GT(backoffs, 0u);
+}
+
+// A task whose reads and flushes never have to wait still lets the other
+// tasks on its worker run: it yields once its budget is spent (coop.hpp).
+TEST_P(EngineTest, AStreamThatNeverWaitsStillYieldsToOthers) {
+  runtime rt(testing::engine_runtime(GetParam()));
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto body = [](int fd) -> task<int> {
+    bool other_ran = false;
+    auto other = spawn([](bool* ran) -> task<void> {
+      *ran = true;
+      co_return;
+    }(&other_ran));
+    engine::stream s(fd);
+    int seen_at = -1;  // the flush after which the other task had run
+    for (int i = 0; i < 1000 && seen_at < 0; ++i) {
+      s.queue("x");  // 1,000 bytes at most: the socket always has room
+      const std::int32_t e = co_await s.flush();
+      if (e < 0) co_return -2;
+      if (other_ran) seen_at = i;
+    }
+    co_await other;
+    co_return seen_at;
+  };
+  const int seen_at = rt.block_on(body(sv[0]));
+  EXPECT_GE(seen_at, 0) << "the other task only ran once the loop was over";
+  EXPECT_LE(seen_at, static_cast<int>(coop::budget_per_run));
+  ::close(sv[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
