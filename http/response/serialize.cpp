@@ -86,8 +86,21 @@ char* put_user_fields(char* p, const response& r, bool drop_connection, unsigned
         break;
       case 10:
         if (ascii::iequals(name, "connection")) {
-          if (drop_connection) return;
           seen |= seen_connection;
+          if (drop_connection) {
+            // We close: "close", then the handler's other options (an
+            // Upgrade's "upgrade" must stay, RFC 9110 7.8), never keep-alive.
+            p = put(p, "Connection: close");
+            ascii::for_each_list_item(value, [&](std::string_view t) {
+              if (!ascii::iequals(t, "close") && !ascii::iequals(t, "keep-alive")) {
+                p = put(p, ", ");
+                p = put(p, t);
+              }
+              return true;
+            });
+            p = put(p, "\r\n");
+            return;
+          }
         }
         break;
       case 14:

@@ -124,7 +124,11 @@ TEST(WriteResponse, ClosingReplacesTheUsersConnectionField) {
   response r;
   r.header("connection", "keep-alive");
   EXPECT_EQ(response_bytes(r, {.keep_alive = false, .server = ""}),
-            "HTTP/1.1 200 OK\r\nDate: <date>\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nDate: <date>\r\nContent-Length: 0\r\n\r\n");
+  // Other options stay beside "close" (a 426's Upgrade needs "upgrade").
+  r.header("connection", "Upgrade, keep-alive, close");
+  EXPECT_EQ(response_bytes(r, {.keep_alive = false, .server = ""}),
+            "HTTP/1.1 200 OK\r\nConnection: close, Upgrade\r\nDate: <date>\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(WriteResponse, OddStatusCodes) {
@@ -166,7 +170,7 @@ TEST(WriteStreamHead, Http10ClosesInsteadOfChunking) {
   r.header("connection", "keep-alive");
   std::string out;
   write_stream_head(out, r, {.keep_alive = true, .server = "", .version_minor = 0});
-  EXPECT_EQ(masked(out), "HTTP/1.1 200 OK\r\nDate: <date>\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(masked(out), "HTTP/1.1 200 OK\r\nConnection: close\r\nDate: <date>\r\n\r\n");
 }
 
 TEST(WriteStreamHead, ClosingOnHttp11) {

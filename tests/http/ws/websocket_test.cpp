@@ -76,6 +76,13 @@ TEST_P(WebSocketTest, RefusedHandshakesGetAnHttpAnswerAndTheConnectionGoesOn) {
   std::string bad_key = testing::ws_handshake_request();
   bad_key.replace(bad_key.find("dGhl"), 4, "!!!!");
   testing::expect_status_then_served(h, bad_key, 400);
+  // Closing after the 426 keeps "upgrade" beside "close".
+  http_conn last(port());
+  ASSERT_TRUE(last.send("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  auto closing = last.read_reply();
+  ASSERT_TRUE(closing);
+  EXPECT_EQ(closing->status, 426);
+  EXPECT_EQ(closing->header("connection"), "close, upgrade");
 }
 
 TEST_P(WebSocketTest, TextAndBinaryMessagesEchoWithTheirType) {
