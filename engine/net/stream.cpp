@@ -132,7 +132,9 @@ struct stream::state {
       }
       // Too much read ahead: stop receiving (the data waits in the socket,
       // and TCP flow control slows the client) until read() catches up.
-      if (more && !recv_paused && (chunks.size() >= max_chunks || (spilled_bytes > 0 && spilled_bytes >= io->buffers().buffer_size()))) {
+      // Spilled, one buffer's worth is enough (the check reads the pool only then).
+      const bool spilled_enough = spilled_bytes > 0 && spilled_bytes >= io->buffers().buffer_size();
+      if (more && !recv_paused && (chunks.size() >= max_chunks || spilled_enough)) {
         recv_paused = true;
         ++stats.recv_pauses;
         io->cancel(rop);
