@@ -65,9 +65,6 @@ class spill_pool final : public buffer_pool {
   std::uint32_t available() const noexcept override { return static_cast<std::uint32_t>(max_blocks - live_); }
   std::uint32_t capacity() const noexcept override { return static_cast<std::uint32_t>(max_blocks); }
 
-  // Blocks holding bytes now.
-  std::size_t live() const noexcept { return live_; }
-
   // The calling worker's spill pool (made on first use, freed with the thread).
   static spill_pool& mine() {
     thread_local spill_pool pool;
