@@ -104,6 +104,14 @@ task<void> close_gracefully(engine::stream& s, const options& o) {
   }
 }
 
+// Before a connection ends without a lingering close: responses already
+// queued, or still in the kernel's hands, are sent in full (bounded by the
+// write timeout). Destroying the stream instead would cancel them.
+task<void> send_what_is_owed(engine::stream& s, const options& o) {
+  s.set_timeout(o.timeouts.write);
+  co_await s.drain();
+}
+
 // A body that does not fit in the server's body budget: queues a 503 with
 // Retry-After; the connection then closes (the body was not read). Cold and
 // through write_error, so the loop's hot calls (write_response among them)
@@ -182,7 +190,14 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
         }
         co_return;
       }
-      if (chunk.res <= 0) co_return;  // EOF or reset: nothing to answer
+      if (chunk.res == 0) {
+        // EOF: the client may only have half-closed (shutdown(SHUT_WR)) and
+        // still be reading, so what it is owed goes out before we close
+        // (RFC 9112 9.6). Nothing more will come in to answer.
+        co_await send_what_is_owed(s, o);
+        co_return;
+      }
+      if (chunk.res < 0) co_return;  // reset: nobody left to send to
       in = chunk.buffer.view();
     }
 
@@ -289,7 +304,8 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
       if (const std::int32_t e = co_await s.flush(o.timeouts.write); e < 0) co_return;
     }
   }
-  // Drained while idle: nothing owed to the client.
+  // Drained between requests: the last responses may still be leaving.
+  co_await send_what_is_owed(s, o);
 }
 
 }  // namespace ringlane::http::detail

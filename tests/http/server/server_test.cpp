@@ -235,6 +235,28 @@ TEST_P(ServerTest, StreamingSendsEveryChunkThenKeepsTheConnection) {
   EXPECT_EQ(r2->body, "1");
 }
 
+// A client that half-closes after its requests (shutdown(SHUT_WR), as
+// `nc -N` does) still gets every response whole: EOF on the read side ends
+// the connection only once what is owed has been sent (RFC 9112 9.6).
+TEST_P(ServerTest, AHalfClosedClientStillGetsEveryResponseWhole) {
+  auto srv = testing::start_test_server(opts());
+  std::string want;
+  for (int i = 0; i < 4; ++i) want += "chunk " + std::to_string(i) + "\n";
+  for (const char* first : {"/stream?n=4&ms=5", "/slow?ms=20"}) {
+    http_conn c(srv->port());
+    ASSERT_TRUE(c.send(std::string("GET ") + first + " HTTP/1.1\r\nHost: x\r\n\r\nGET /stream?n=4&ms=5 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);
+    auto r1 = c.read_reply();
+    ASSERT_TRUE(r1) << first;
+    EXPECT_EQ(r1->body, std::string_view(first).starts_with("/slow") ? "slow" : want) << first;
+    auto r2 = c.read_reply();
+    ASSERT_TRUE(r2) << "the second reply after " << first << " never came whole";
+    EXPECT_TRUE(r2->chunked);
+    EXPECT_EQ(r2->body, want);
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+}
+
 // send_chunk() is false for HEAD, so a handler streaming until told to
 // stop ends at once (a billion chunks would hold the worker for minutes)
 // and the next request on the connection is served.

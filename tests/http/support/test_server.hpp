@@ -80,12 +80,14 @@ inline task<void> boom(http::context&) {
   co_return;
 }
 
-// /stream?n=K -> K chunks "chunk i\n"
+// /stream?n=K[&ms=M] -> K chunks "chunk i\n" (M ms apart)
 inline task<void> stream(http::context& ctx) {
   const int n = std::stoi(ctx.query("n").value_or("10"));
+  const int ms = std::stoi(ctx.query("ms").value_or("0"));
   const bool started = co_await ctx.start_stream(200, "text/plain");
   if (!started) co_return;
   for (int i = 0; i < n; ++i) {
+    if (ms > 0 && i > 0) co_await sleep(std::chrono::milliseconds(ms));
     const bool ok = co_await ctx.send_chunk("chunk " + std::to_string(i) + "\n");
     if (!ok) co_return;
   }
