@@ -10,8 +10,9 @@
 // than refused as garbage. Where llhttp 8.1 is laxer than we want, the
 // callbacks add the check (each has a case in parser_test.cpp):
 //  - the loose build lets SP into field names ("Host : x" is a field named
-//    "Host "); both builds accept obs-fold, calling on_header_value twice:
-//    both are 400 here.
+//    "Host "); both builds accept obs-fold, calling on_header_value twice
+//    (or, after an empty first line, once with the folded part as the
+//    value): both are 400 here. So is an empty name in a trailer.
 //  - it accepts a bare LF after the request line and as the empty line that
 //    ends the head or the trailers, and more than one SP between the parts of
 //    the request line: we check the offsets between the spans it reports.
@@ -119,6 +120,7 @@ struct llhttp_glue {
     r.name_end_ = begin + n;
     if (r.head_done_) {  // a trailer: checked and counted, not kept
       if (new_field) {
+        if (n == 0) return stop(r, 400, "empty field name");  // ": v" (a field-name is a token)
         if (r.fields_.size() + r.trailer_fields_ >= r.limits_.max_headers) return stop(r, 431, "too many header fields");
         ++r.trailer_fields_;
         r.value_open_ = false;
@@ -150,6 +152,15 @@ struct llhttp_glue {
     // name span (finish_head answers 400); a value with no field at all
     // would be a bug in that assumption, so it is refused, never appended.
     if (!r.head_done_ && r.fields_.empty()) return stop(r, 400, "field value without a name");
+    // The other obs-fold: "Name:\r\n value". llhttp skips the empty first
+    // line and reports the folded part as the whole value, so only the bytes
+    // between the colon and the value tell (OWS is all they may hold).
+    if (!r.value_open_ && !r.head_done_ && n > 0) {
+      for (std::uint32_t o = r.name_end_ + 1; o < begin; ++o) {
+        const char c = head_byte(r, o);
+        if (c == '\r' || c == '\n') return stop(r, 400, "obs-fold in header");
+      }
+    }
     r.value_end_ = begin + n;
     // NUL, CR, LF and the other controls in a value llhttp refuses itself
     // (HPE_INVALID_HEADER_TOKEN), so there is no second scan of the bytes here.
@@ -226,6 +237,12 @@ struct llhttp_glue {
     if ((p->flags & F_CHUNKED) != 0 && p->content_length == 0)
       r.chunk_crlf_at_ = r.fed_ + static_cast<std::uint64_t>(at + len - r.base_);
     return 0;
+  }
+
+  // The byte at message offset `off` of an incomplete head: earlier feeds'
+  // bytes are in the arena, the current feed's at base_.
+  static char head_byte(const request_parser& r, std::uint32_t off) noexcept {
+    return off < r.fed_ ? r.arena_[off] : r.base_[off - r.fed_];
   }
 
   // The byte at message offset `off`, which llhttp has consumed: in the

@@ -92,6 +92,13 @@ std::vector<status_case> status_cases() {
       {"SpaceInsideFieldName", "GET / HTTP/1.1\r\nHo st: a\r\n\r\n", 400},
       {"TabBeforeColon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400},
       {"ObsFold", "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400},
+      // The folded part as the whole value: a front end that does not unfold
+      // sees an empty field, we would have seen "chunked" or "5".
+      {"ObsFoldAfterAnEmptyFirstLine", "GET / HTTP/1.1\r\nHost: a\r\nX:\r\n b\r\n\r\n", 400},
+      {"ObsFoldedTransferEncoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", 400},
+      {"ObsFoldedContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\t5\r\n\r\nhello", 400},
+      {"ObsFoldedHostWithOws", "GET / HTTP/1.1\r\nHost: \r\n a\r\n\r\n", 400},
+      {"OkOwsAroundAValue", "GET / HTTP/1.1\r\nHost: a\r\nX: \t  b \t\r\n\r\n", 200},
       {"BareLfAfterRequestLine", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400},
       {"BareLfAfterRequestLineNoFields", "GET / HTTP/1.0\n\r\n", 400},
       {"BareLfEndingHead", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400},
@@ -140,6 +147,7 @@ std::vector<status_case> status_cases() {
       {"ChunkedEndBareLf", P + "0\r\n\n", 400},
       {"TrailerBareLf", P + "0\r\nT: x\n\r\n", 400},
       {"TrailerObsFold", P + "0\r\nT: x\r\n y\r\n\r\n", 400},
+      {"TrailerEmptyFieldName", P + "0\r\n: v\r\n\r\n", 400},
       {"TargetRelative", "GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"AsteriskWithGet", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400},
       {"AbsoluteFormOtherScheme", "GET ftp://a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400},
