@@ -22,6 +22,8 @@
 //    on_chunk_complete checks that they were CRLF.
 //  - it refuses every method outside its fixed table, so a well-formed but
 //    unknown method (501) is told from garbage (400) by sniff_method().
+// And one place where it is stricter than RFC 9112: a chunk extension after
+// an unquoted value ("5;a=b;c=d"), see on_chunk_extension_value.
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -212,6 +214,29 @@ struct llhttp_glue {
     return 0;
   }
 
+  // llhttp 8.1 consumes the ';' that ends an unquoted extension value and
+  // then expects one, so "5;a=b;c=d" would be refused ("Invalid character
+  // in chunk size") though RFC 9112 7.1.1 allows it. The value callback
+  // sees that ';' (the byte after the span's last piece, when it is in this
+  // feed); the value's completion then pauses llhttp -- in the state that
+  // takes a ';' next -- and feed() resumes it from the ';' again. A value
+  // with a quoted part keeps its ';' and is left alone.
+  static int on_chunk_extension_value(llhttp_t* p, const char* at, std::size_t len) noexcept {
+    request_parser& r = self(p);
+    // A quote anywhere (llhttp also opens a quoted part mid-token: c"=b;d")
+    // means the value ends on llhttp's quoted path, which keeps the ';'.
+    if (len > 0 && std::memchr(at, '"', len) != nullptr) r.ext_value_quoted_ = true;
+    r.ext_value_len_ += static_cast<std::uint32_t>(len);
+    r.ext_refeed_ = !r.ext_value_quoted_ && r.ext_value_len_ > 0 && at + len < r.end_ && at[len] == ';';
+    return on_chunk_extension(p, at, len);
+  }
+  static int on_chunk_extension_value_complete(llhttp_t* p) noexcept {
+    request_parser& r = self(p);
+    r.ext_value_quoted_ = false;
+    r.ext_value_len_ = 0;
+    return r.ext_refeed_ ? HPE_PAUSED : 0;
+  }
+
   static int on_chunk_header(llhttp_t* p) noexcept {
     request_parser& r = self(p);  // llhttp keeps the chunk size in content_length
     r.chunk_ext_bytes_ = 0;       // the next chunk line starts afresh
@@ -357,16 +382,32 @@ struct llhttp_glue {
 
     llhttp_t* p = ll(r);
     p->data = &r;  // the parser may have moved since the last feed
-    r.base_ = in.data();
     r.body_appended_ = false;
     if (r.paused_) {
       llhttp_resume(p);
       r.paused_ = false;
     }
-    const llhttp_errno_t err = llhttp_execute(p, in.data(), in.size());
+    // `in` and the offsets below start after any bytes consumed before an
+    // extension re-feed (`skipped`, see on_chunk_extension_value).
+    const std::string_view whole = in;
+    std::size_t skipped = 0;
+    llhttp_errno_t err;
+    for (;;) {
+      r.base_ = in.data();
+      r.end_ = in.data() + in.size();
+      err = llhttp_execute(p, in.data(), in.size());
+      if (err != HPE_PAUSED || !r.ext_refeed_) break;
+      r.ext_refeed_ = false;
+      llhttp_resume(p);
+      const std::size_t semicolon = static_cast<std::size_t>(llhttp_get_error_pos(p) - in.data()) - 1;
+      r.fed_ += semicolon;
+      keep_tail(r, in.substr(0, semicolon));
+      skipped += semicolon;
+      in = whole.substr(skipped);
+    }
 
     if (err == HPE_OK) {  // all of `in` used, no pause
-      consumed = in.size();
+      consumed = skipped + in.size();
       keep_tail(r, in);
       if (r.head_done_) {
         r.fed_ += in.size();
@@ -386,7 +427,7 @@ struct llhttp_glue {
 
     const char* pos_ptr = llhttp_get_error_pos(p);
     const std::size_t pos = pos_ptr ? static_cast<std::size_t>(pos_ptr - in.data()) : 0;
-    consumed = pos;
+    consumed = skipped + pos;
     if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
       r.paused_ = err == HPE_PAUSED;
       if (r.head_done_ && r.head_size_ == 0) {  // the head ended in this feed
@@ -397,7 +438,7 @@ struct llhttp_glue {
           return error_at(r, 400, "request line must end in CRLF", pos, consumed);
         if (r.head_size_ > r.limits_.max_header_bytes) return error_at(r, 431, "header section too large", pos, consumed);
       } else if (r.complete_ && r.head_.chunked && !ends_in_crlf(r, in, pos)) {
-        return error_at(r, 400, "trailer section must end in CRLF", pos, consumed);
+        return error_at(r, 400, "trailer section must end in CRLF", skipped + pos, consumed);
       }
       r.fed_ += pos;
       keep_tail(r, in.substr(0, pos));  // the next feed starts at `pos`
@@ -441,7 +482,8 @@ const llhttp_settings_t* settings() noexcept {
     t.on_chunk_complete = llhttp_glue::on_chunk_complete;
     t.on_message_complete = llhttp_glue::on_message_complete;
     t.on_chunk_extension_name = llhttp_glue::on_chunk_extension;
-    t.on_chunk_extension_value = llhttp_glue::on_chunk_extension;
+    t.on_chunk_extension_value = llhttp_glue::on_chunk_extension_value;
+    t.on_chunk_extension_value_complete = llhttp_glue::on_chunk_extension_value_complete;
     // Nothing else: every callback costs a call per message, and the spans
     // above tell where each part ends. llhttp checks the extensions' syntax;
     // their callbacks only count bytes (on_chunk_extension).

@@ -297,7 +297,7 @@ void request_parser::clear_message() noexcept {
   body_limit_ = limits_.max_body;
   body_total_ = 0;
   fed_ = 0;
-  base_ = nullptr;
+  base_ = end_ = nullptr;
   method_ = url_ = {};
   method_end_ = url_end_ = version_end_ = name_end_ = value_end_ = span_end_ = 0;
   head_size_ = trailer_bytes_ = chunk_ext_bytes_ = 0;
@@ -305,7 +305,8 @@ void request_parser::clear_message() noexcept {
   trailer_fields_ = 0;
   sniffed_ = 0;
   tail_[0] = tail_[1] = 0;
-  paused_ = in_message_ = false;
+  paused_ = ext_value_quoted_ = ext_refeed_ = in_message_ = false;
+  ext_value_len_ = 0;
   version_started_ = value_open_ = false;
   head_done_ = complete_ = body_appended_ = sniffing_ = fast_ = false;
 }

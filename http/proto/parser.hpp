@@ -153,6 +153,7 @@ class request_parser {
   // While the head is incomplete, arena_ holds exactly bytes [0, fed_).
   std::uint64_t fed_ = 0;          // bytes of this message in earlier feeds
   const char* base_ = nullptr;     // first byte of the current feed
+  const char* end_ = nullptr;      // one past its last byte
   slice method_, url_;
   std::uint32_t method_end_ = 0, url_end_ = 0, version_end_ = 0;
   std::uint32_t name_end_ = 0;     // end of the last field-name piece (a new field starts elsewhere)
@@ -170,6 +171,9 @@ class request_parser {
   std::string_view reason_;
   int status_ = 0;
   bool paused_ = false;            // llhttp is paused and needs llhttp_resume
+  // An unquoted chunk-extension value ended by ';' (llhttp_adapter.cpp).
+  bool ext_value_quoted_ = false, ext_refeed_ = false;
+  std::uint32_t ext_value_len_ = 0;
   bool in_message_ = false;        // a method byte was seen
   bool version_started_ = false, value_open_ = false;
   bool head_done_ = false, complete_ = false, body_appended_ = false;
