@@ -170,6 +170,7 @@ task<bool> context::start_sse() {
 }
 
 task<bool> context::send_event(std::string_view data, std::string_view event, std::string_view id) {
+  if (server_draining()) co_return false;  // end the event stream at an event boundary
   // One event per chunk (WHATWG HTML, "Server-sent events"): field lines,
   // then an empty line. CR and LF inside a field would end it early.
   std::string frame;

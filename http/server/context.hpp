@@ -113,7 +113,9 @@ class context {
   task<bool> send_body(std::string_view data);
   // Server-Sent Events: start_sse() sends the text/event-stream head
   // (no caching), send_event() one event; a multi-line `data` becomes one
-  // `data:` line per line. False once the client is gone.
+  // `data:` line per line. False once the client is gone, and once the
+  // server drains (graceful shutdown): the event stream then ends cleanly,
+  // with its last chunk, and the client reconnects elsewhere or later.
   task<bool> start_sse();
   task<bool> send_event(std::string_view data, std::string_view event = {}, std::string_view id = {});
   // Bytes as they are: the handler frames its own response. The connection
@@ -130,6 +132,11 @@ class context {
   // Close the connection after this response (sends Connection: close).
   void close_after() noexcept { close_after_ = true; }
   bool client_gone() const noexcept { return gone_; }
+  // True once the server began a graceful shutdown (SIGINT/SIGTERM):
+  // long-lived handlers (streams, polls) should wrap up.
+  bool server_draining() const noexcept {
+    return watch_.draining != nullptr && watch_.draining->load(std::memory_order_relaxed);
+  }
 
   // ---- per-request user data (middleware -> handler) ----
   void set_data(std::string key, std::any value);

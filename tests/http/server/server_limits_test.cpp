@@ -243,6 +243,27 @@ TEST_P(ServerLimitsTest, TheDrainDeadlineCutsOffHandlersThatStillWait) {
   EXPECT_TRUE(sleeping.buffered().empty());  // cut off before any answer
 }
 
+// An event stream has no natural end, so a drain ends it: send_event()
+// turns false and the stream closes with its last chunk, long before the
+// drain deadline would cut it off unframed.
+TEST_P(ServerLimitsTest, ADrainEndsEventStreamsCleanly) {
+  http::options o = opts(1);
+  o.timeouts.drain = 30s;
+  auto srv = testing::start_test_server(o);
+  http_conn c(srv->port());
+  ASSERT_TRUE(c.send("GET /ticks?ms=5 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head = c.read_reply(/*head_request=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->header("content-type"), "text/event-stream");
+  ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);  // no lingering close to wait out
+  srv->stop();
+  ASSERT_TRUE(c.read_to_close());
+  const std::string& body = c.buffered();
+  EXPECT_NE(body.find("data: 0\n\n"), std::string::npos);
+  ASSERT_GE(body.size(), 5u);
+  EXPECT_EQ(body.substr(body.size() - 5), "0\r\n\r\n") << "the stream ended without its last chunk";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServerLimitsTest, ::testing::Values(backend_choice::uring, backend_choice::epoll),
                          testing::backend_param_name{});
 

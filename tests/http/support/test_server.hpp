@@ -113,6 +113,18 @@ inline task<void> events(http::context& ctx) {
   co_await ctx.send_event("two\nlines");
 }
 
+// /ticks?ms=M -> a Server-Sent Event every M ms until send_event() says stop
+inline task<void> ticks(http::context& ctx) {
+  const int ms = std::stoi(ctx.query("ms").value_or("20"));
+  const bool started = co_await ctx.start_sse();
+  if (!started) co_return;
+  for (int i = 0;; ++i) {
+    const bool open = co_await ctx.send_event(std::to_string(i));
+    if (!open) co_return;
+    co_await sleep(std::chrono::milliseconds(ms));
+  }
+}
+
 // /sized?n=K -> "0123456789" announced with Content-Length: 10, of which
 // only the first K bytes are sent (K < 10: the connection must close).
 inline task<void> sized(http::context& ctx) {
@@ -181,6 +193,7 @@ inline std::unique_ptr<http::server> start_test_server(const http::options& o) {
   s->get("/slow", handlers::slow);
   s->get("/sized", handlers::sized);
   s->get("/events", handlers::events);
+  s->get("/ticks", handlers::ticks);
   s->get("/ws", handlers::ws_echo);
   s->start();
   return s;
