@@ -54,11 +54,16 @@ task<std::optional<message>> websocket::receive() {
       co_await fail(close_code::too_big);
       break;
     }
-    // Its payload and the message so far come out of the server's budget
-    // (shared with request bodies) before the payload is buffered.
-    if (hs == header_status::ok && !is_control(h.op) && !held_.grow_to(msg_.size() + h.length)) {
-      co_await fail(close_code::try_again_later);
-      break;
+    // The message so far and this frame's payload come out of the server's
+    // budget (shared with request bodies) as the payload arrives: a header
+    // announcing a large frame reserves nothing by itself, so 14 bytes
+    // cannot hold a megabyte of everyone's budget.
+    if (hs == header_status::ok && !is_control(h.op)) {
+      const std::uint64_t buffered = std::min<std::uint64_t>(h.length, in_.size() - pos_ - h.size);
+      if (!held_.grow_to(msg_.size() + buffered)) {
+        co_await fail(close_code::try_again_later);
+        break;
+      }
     }
     if (hs == header_status::ok && in_.size() - pos_ - h.size >= h.length) {
       char* payload = in_.data() + pos_ + h.size;

@@ -144,7 +144,29 @@ TEST_P(BodyBudgetTest, WebSocketMessagesShareTheBudget) {
   auto up = w.open();
   ASSERT_TRUE(up && up->status == 101);
   w.send(kBinary, std::string(30'000, 'w'));
-  EXPECT_EQ(w.read_close_then_eof(), 1013);  // refused from its header
+  EXPECT_EQ(w.read_close_then_eof(), 1013);  // refused as its payload came
+  EXPECT_TRUE(holds(80'000));
+}
+
+// A frame header is held to what its payload has delivered, not to what it
+// announces: 14 bytes must not reserve a message's worth of everyone's
+// budget (a client could stall there as long as it likes).
+TEST_P(BodyBudgetTest, AWebSocketFrameHoldsWhatArrivedNotWhatItAnnounces) {
+  auto a = holder();
+  testing::ws_client w(srv_->port());
+  auto up = w.open();
+  ASSERT_TRUE(up && up->status == 101);
+  const std::string frame = testing::ws_encode(0x2, std::string(90'000, 'w'));
+  const std::size_t header = 14;  // 2 + 8 (64-bit length) + 4 (mask)
+  ASSERT_TRUE(w.conn().send(std::string_view(frame).substr(0, header + 1'000)));
+  ASSERT_TRUE(holds(81'000)) << "the announced 90,000 bytes were held, or the 1,000 that came were not";
+  http_conn b(srv_->port());
+  ASSERT_TRUE(b.send(post_head(10'000) + std::string(10'000, 'b')));
+  auto r = b.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  w.conn().send(std::string_view(frame).substr(header + 1'000));  // may fail once the server has closed
+  EXPECT_EQ(w.read_close_then_eof(), 1013);  // the rest does not fit
   EXPECT_TRUE(holds(80'000));
 }
 
