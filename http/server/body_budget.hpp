@@ -3,22 +3,23 @@
 //
 //   body_budget bodies(1 << 30);          // in the server's core, shared
 //   body_budget::hold h(&bodies);         // one per connection
-//   if (!h.grow_to(head.content_length))  // at the head: the whole body
+//   if (!h.grow_to(head.content_length))  // Expect: 100-continue: whole, at the head
 //     -> 503 Retry-After, close
-//   if (!h.grow_to(body.size()))          // chunked: as the body grows
+//   if (!h.grow_to(body.size()))          // otherwise: as the body arrives
 //     -> 503 Retry-After, close
 //   h.release();                          // the message is done
 //
-// WebSocket sessions share it too: a data frame's payload and the message
-// it joins are held from the frame's header (ws/websocket.cpp), and a
+// WebSocket sessions share it too: the message so far and the part of a
+// data frame's payload that arrived are held (ws/websocket.cpp), and a
 // message that does not fit ends the session with 1013 (try again later).
 //
 // max_body bounds one request; this bounds them all together. Without it,
 // 10,000 clients that each start a 1 MiB upload ask for 10 GiB at once
 // (nginx spills such bodies to disk; we refuse the ones that do not fit and
-// the client may retry). A body known in advance (Content-Length) is
-// reserved whole at its head, so a refusal comes before any of it is read,
-// and instead of a 100 Continue. Lock-free: a compare-exchange loop to grow,
+// the client may retry). What is held is what arrived, never what a head
+// or frame header announces: a stalled client holds only its bytes. A
+// client waiting for 100 Continue is the exception (its refusal comes
+// instead of the 100). Lock-free: a compare-exchange loop to grow,
 // a fetch_sub to release; any worker may do either.
 #pragma once
 

@@ -112,6 +112,10 @@ task<void> send_what_is_owed(engine::stream& s, const options& o) {
   co_await s.drain();
 }
 
+// RFC 9110 10.1.1: an HTTP/1.1 client that sent "Expect: 100-continue"
+// waits for the 100 before sending the body (1.0 clients are not asked).
+bool waits_for_continue(const request_head& h) noexcept { return h.expect_continue && h.version_minor >= 1; }
+
 // A body that does not fit in the server's body budget: queues a 503 with
 // Retry-After; the connection then closes (the body was not read). Cold and
 // through write_error, so the loop's hot calls (write_response among them)
@@ -204,10 +208,13 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
     std::size_t used = 0;
     parse_event ev = parser.feed(in, used);
     in.remove_prefix(used);
-    // The body budget is held for a sized body at its head (so a refusal
-    // comes before the body is read, or instead of a 100), for a chunked
-    // one as it grows -- up to the read that completes it. A refusal is
-    // answered like a parse error: one response, then close.
+    // The body budget is held as a body arrives, up to the read that
+    // completes it -- not for what a head announces, or 70 bytes saying
+    // "Content-Length: 1048576" and a stall would hold a megabyte of
+    // everyone's budget. A client that waits for 100 Continue is the
+    // exception: its whole body is held at the head, so a refusal comes
+    // instead of the 100. A refusal is answered like a parse error: one
+    // response, then close.
     switch (ev) {
       case parse_event::need_more:
         continue;
@@ -218,12 +225,12 @@ task<void> serve_connection(int fd, peer_address peer, core& c, worker_slot& slo
         break;
       case parse_event::head:
         head_done = true;
-        if (!body_held.grow_to(parser.head().content_length.value_or(0))) {
+        if (waits_for_continue(parser.head()) && !body_held.grow_to(parser.head().content_length.value_or(0))) {
           refuse_body(s, slot);
           ev = parse_event::error;
           break;
         }
-        if (parser.head().expect_continue && parser.head().version_minor >= 1) {
+        if (waits_for_continue(parser.head())) {
           // RFC 9110 10.1.1: the client waits for a 100 before sending the
           // body -- unless nothing would take it (no route, no middleware):
           // then the 404/405 goes at once, the body is never asked for, and

@@ -46,11 +46,15 @@ class BodyBudgetTest : public ::testing::TestWithParam<backend_choice> {
     }
     return true;
   }
-  // A connection that has sent the head of an 80,000-byte body and part of it.
+  // A connection that has sent the head of an 80,000-byte body with
+  // "Expect: 100-continue" (held whole at its head), then part of it.
   std::unique_ptr<http_conn> holder() {
     auto c = std::make_unique<http_conn>(srv_->port());
-    EXPECT_TRUE(c->send(post_head(80'000) + std::string(1'000, 'a')));
-    EXPECT_TRUE(holds(80'000)) << "the sized body was not held at its head";
+    EXPECT_TRUE(c->send(post_head(80'000, "Expect: 100-continue\r\n")));
+    auto interim = c->read_reply();
+    EXPECT_TRUE(interim && interim->status == 100);
+    EXPECT_TRUE(holds(80'000)) << "the body waiting for its 100 was not held at its head";
+    EXPECT_TRUE(c->send(std::string(1'000, 'a')));
     return c;
   }
   void expect_refused(http_conn& c) {
@@ -88,6 +92,26 @@ TEST_P(BodyBudgetTest, SizedBodiesShareTheBudget) {
   EXPECT_EQ(r->body.size(), 80'000u);
   EXPECT_EQ(srv_->stats().body_memory, 0u);  // given back before the reply was sent
   EXPECT_EQ(srv_->stats().body_refusals, 1u);
+}
+
+// Without "Expect: 100-continue" a sized body is held as it arrives: a head
+// that announces more than is left is not refused for it.
+TEST_P(BodyBudgetTest, ASizedBodyIsHeldAsItArrivesNotAsAnnounced) {
+  auto a = holder();
+  http_conn b(srv_->port());
+  ASSERT_TRUE(b.send(post_head(30'000) + std::string(1'000, 'b')));
+  ASSERT_TRUE(holds(81'000)) << "the announced 30,000 bytes were held, or the 1,000 that came were not";
+  {
+    http_conn c(srv_->port());  // what is left still serves others
+    ASSERT_TRUE(c.send(post_head(19'000) + std::string(19'000, 'c')));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  ASSERT_TRUE(holds(81'000));
+  ASSERT_TRUE(b.send(std::string(29'000, 'b')));  // the rest does not fit
+  expect_refused(b);
+  EXPECT_TRUE(holds(80'000)) << "the refused body kept its share";
 }
 
 TEST_P(BodyBudgetTest, AChunkedBodyIsRefusedWhenItOutgrowsTheBudget) {
