@@ -46,10 +46,13 @@ bool list_matches(std::string_view list, std::string_view etag, bool strong = fa
 
 }  // namespace
 
-std::string make_etag(std::time_t mtime, std::uint64_t size) {
-  char buf[48];
-  const int n = std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(mtime),
-                              static_cast<unsigned long long>(size));
+std::string make_etag(std::time_t mtime, std::uint64_t size, long mtime_ns) {
+  char buf[64];
+  const int n = mtime_ns == 0
+                    ? std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(mtime),
+                                    static_cast<unsigned long long>(size))
+                    : std::snprintf(buf, sizeof buf, "\"%llx.%lx-%llx\"", static_cast<unsigned long long>(mtime),
+                                    static_cast<unsigned long>(mtime_ns), static_cast<unsigned long long>(size));
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
@@ -126,12 +129,12 @@ bool not_modified(const request_head& req, std::string_view etag, std::time_t mt
   return since && mtime <= *since;
 }
 
-bool range_still_valid(const request_head& req, std::string_view etag, std::time_t mtime) noexcept {
+bool range_still_valid(const request_head& req, std::string_view etag, std::time_t mtime, std::time_t now) noexcept {
   if (!req.has_header("if-range")) return true;
   const std::string_view v = req.header("if-range");
   if (!v.empty() && v.front() == '"') return v == etag;  // strong comparison only
   const std::optional<std::time_t> date = parse_http_date(v);
-  return date && *date == mtime;
+  return date && *date == mtime && mtime < now;
 }
 
 }  // namespace ringlane::http

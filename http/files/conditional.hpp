@@ -14,8 +14,10 @@ namespace ringlane::http {
 struct request_head;
 
 // A strong validator from what changes when the file does, as nginx makes
-// it: "\"<mtime in hex>-<size in hex>\"".
-std::string make_etag(std::time_t mtime, std::uint64_t size);
+// it -- "\"<mtime in hex>-<size in hex>\"" -- plus the mtime's nanoseconds
+// when the file system keeps them ("\"<s>.<ns>-<size>\""), so a file
+// rewritten at the same size within one second still gets a new tag.
+std::string make_etag(std::time_t mtime, std::uint64_t size, long mtime_ns = 0);
 
 // An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime;
 // RFC 9110 5.6.7); nullopt for anything else (a precondition we cannot
@@ -35,7 +37,10 @@ bool precondition_failed(const request_head& req, std::string_view etag, std::ti
 bool not_modified(const request_head& req, std::string_view etag, std::time_t mtime) noexcept;
 
 // If-Range: may the Range field be honoured? Yes without If-Range; else
-// only if it names this exact (strong) ETag or this Last-Modified date.
-bool range_still_valid(const request_head& req, std::string_view etag, std::time_t mtime) noexcept;
+// only if it names this exact (strong) ETag, or this Last-Modified date
+// while that date is a strong validator: at least a second before `now`
+// (RFC 9110 13.1.5, 8.8.2.2 -- within its own second the file may change
+// again under the same date).
+bool range_still_valid(const request_head& req, std::string_view etag, std::time_t mtime, std::time_t now) noexcept;
 
 }  // namespace ringlane::http

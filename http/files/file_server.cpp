@@ -163,7 +163,7 @@ task<void> serve(context& ctx, const config& cfg) {
   }
 
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  const std::string etag = make_etag(st.st_mtime, size);
+  const std::string etag = make_etag(st.st_mtime, size, st.st_mtim.tv_nsec);
   response& res = ctx.response();
   res.header("ETag", etag).header("Last-Modified", format_http_date(st.st_mtime)).header("Accept-Ranges", "bytes");
   if (!cfg.opts.cache_control.empty()) res.header("Cache-Control", cfg.opts.cache_control);
@@ -180,7 +180,7 @@ task<void> serve(context& ctx, const config& cfg) {
   std::vector<byte_range> parts;
   // Range is a singleton field: two of them make the request's Range
   // invalid, and an invalid Range is ignored (RFC 9110 14.2).
-  if (ctx.request().header_count("range") == 1 && range_still_valid(ctx.request(), etag, st.st_mtime)) {
+  if (ctx.request().header_count("range") == 1 && range_still_valid(ctx.request(), etag, st.st_mtime, ::time(nullptr))) {
     switch (parse_ranges(ctx.header("range"), size, parts)) {
       case range_result::satisfiable:
         break;
